@@ -1,0 +1,1 @@
+"""Liveness of the stack: can each table (and, later, queue) be reached?"""

@@ -1,0 +1,1 @@
+"""The product catalog: products with a unique SKU and a price in integer cents."""

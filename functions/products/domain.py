@@ -1,0 +1,94 @@
+"""Catalog rules. Pure Python and pydantic: nothing here knows about AWS."""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timezone
+from typing import Annotated
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+
+from shared.errors import Conflict, NotFound
+
+# SKUs are unique regardless of case, so they are stored upper-case.
+Sku = Annotated[
+    str,
+    BeforeValidator(lambda value: value.strip().upper() if isinstance(value, str) else value),
+    StringConstraints(pattern=r"^[A-Z0-9][A-Z0-9_-]{0,63}$"),
+]
+ProductName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Description = Annotated[str, StringConstraints(max_length=2000)]
+# ISO 4217 alphabetic code. Amounts are integer minor units (cents): no float rounding.
+Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+MAX_PRICE_CENTS = 100_000_000_00
+
+
+class Money(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    amount: int = Field(ge=0, le=MAX_PRICE_CENTS, strict=True, description="Integer minor units (cents)")
+    currency: Currency
+
+
+class ProductNotFound(NotFound):
+    def __init__(self, product_id: str) -> None:
+        super().__init__(f"Product {product_id} not found")
+        self.product_id = product_id
+
+
+class SkuAlreadyExists(Conflict):
+    def __init__(self, sku: str) -> None:
+        super().__init__(f"A product with SKU {sku} already exists")
+        self.sku = sku
+
+
+class ProductModifiedConcurrently(Conflict):
+    def __init__(self, product_id: str) -> None:
+        super().__init__(f"Product {product_id} was modified concurrently, retry the request")
+
+
+class ProductChanges(BaseModel):
+    """A partial update: only the fields that are set change."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    sku: Sku | None = None
+    name: ProductName | None = None
+    description: Description | None = None
+    price: Money | None = None
+
+
+class Product(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    sku: Sku
+    name: ProductName
+    description: Description = ""
+    price: Money
+    created_at: datetime
+    updated_at: datetime
+    version: int = Field(ge=1)
+
+    @classmethod
+    def create(cls, sku: str, name: str, description: str, price: Money) -> Product:
+        now = _now()
+        return cls(
+            id=str(uuid.uuid4()),
+            sku=sku,
+            name=name,
+            description=description,
+            price=price,
+            created_at=now,
+            updated_at=now,
+            version=1,
+        )
+
+    def apply(self, changes: ProductChanges) -> Product:
+        updates = changes.model_dump(exclude_none=True)
+        if "price" in updates:
+            updates["price"] = changes.price
+        return self.model_copy(update={**updates, "updated_at": _now(), "version": self.version + 1})
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)

@@ -1,0 +1,96 @@
+"""Lambda entry points of the catalog, one per HTTP endpoint (see infra/template.yaml)."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from products import service
+from products.domain import Description, Money, Product, ProductChanges, ProductName, Sku
+from products.repository import DynamoDBProductRepository
+from shared.http import ApiRequest, ApiResponse, lambda_endpoint
+
+products = DynamoDBProductRepository()
+
+
+class CreateProductRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    sku: Sku
+    name: ProductName
+    description: Description = ""
+    price: Money
+
+
+class UpdateProductRequest(ProductChanges):
+    @model_validator(mode="after")
+    def _changes_something(self) -> UpdateProductRequest:
+        if not self.model_fields_set:
+            raise ValueError("at least one of sku, name, description, price must be given")
+        return self
+
+
+class ListProductsQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    limit: Annotated[int, Field(ge=1, le=100)] = 20
+    cursor: str | None = None
+
+
+class ProductResponse(BaseModel):
+    id: str
+    sku: str
+    name: str
+    description: str
+    price: Money
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, product: Product) -> ProductResponse:
+        return cls.model_validate(product, from_attributes=True)
+
+
+class ProductPageResponse(BaseModel):
+    items: list[ProductResponse]
+    next_cursor: str | None
+
+
+@lambda_endpoint
+def create_product(request: ApiRequest) -> ApiResponse:
+    body = request.parse_body(CreateProductRequest)
+    product = service.create_product(
+        products, sku=body.sku, name=body.name, description=body.description, price=body.price
+    )
+    return ApiResponse(201, ProductResponse.of(product),
+                       {"Location": f"/products/{product.id}"})
+
+
+@lambda_endpoint
+def get_product(request: ApiRequest) -> ApiResponse:
+    product = service.get_product(products, request.path_params["product_id"])
+    return ApiResponse(200, ProductResponse.of(product))
+
+
+@lambda_endpoint
+def list_products(request: ApiRequest) -> ApiResponse:
+    query = request.parse_query(ListProductsQuery)
+    page = service.list_products(products, query.limit, query.cursor)
+    return ApiResponse(200, ProductPageResponse(
+        items=[ProductResponse.of(p) for p in page.items],
+        next_cursor=page.next_cursor,
+    ))
+
+
+@lambda_endpoint
+def update_product(request: ApiRequest) -> ApiResponse:
+    changes = request.parse_body(UpdateProductRequest)
+    product = service.update_product(products, request.path_params["product_id"], changes)
+    return ApiResponse(200, ProductResponse.of(product))
+
+
+@lambda_endpoint
+def delete_product(request: ApiRequest) -> ApiResponse:
+    service.delete_product(products, request.path_params["product_id"])
+    return ApiResponse(204)

@@ -1,0 +1,32 @@
+"""Catalog use cases. They talk to the repository port, never to DynamoDB."""
+from __future__ import annotations
+
+from products.domain import Money, Product, ProductChanges
+from products.repository import AbstractProductRepository, ProductPage
+
+
+def create_product(
+    products: AbstractProductRepository, *, sku: str, name: str, description: str, price: Money
+) -> Product:
+    product = Product.create(sku=sku, name=name, description=description, price=price)
+    products.add(product)
+    return product
+
+
+def get_product(products: AbstractProductRepository, product_id: str) -> Product:
+    return products.get(product_id)
+
+
+def list_products(products: AbstractProductRepository, limit: int, cursor: str | None) -> ProductPage:
+    return products.list(limit, cursor)
+
+
+def update_product(products: AbstractProductRepository, product_id: str, changes: ProductChanges) -> Product:
+    current = products.get(product_id)
+    updated = current.apply(changes)
+    products.replace(current, updated)
+    return updated
+
+
+def delete_product(products: AbstractProductRepository, product_id: str) -> None:
+    products.remove(products.get(product_id))

@@ -1,0 +1,1 @@
+"""Building blocks every service uses: typed errors, the HTTP boundary, DynamoDB access."""

@@ -1,0 +1,50 @@
+"""Typed errors raised by domain and service code.
+
+Domain code raises these; it never builds HTTP responses. The HTTP boundary
+(`shared.http`) maps each family to one status code, in one place.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class FieldError:
+    field: str
+    message: str
+
+
+class DomainError(Exception):
+    """Base of every error a client may see. `code` is a stable, machine-readable name."""
+
+    code = "domain_error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidInput(DomainError):
+    code = "invalid_request"
+
+    def __init__(self, message: str, fields: list[FieldError] | None = None) -> None:
+        super().__init__(message)
+        self.fields = fields or []
+
+
+class NotFound(DomainError):
+    code = "not_found"
+
+
+class Conflict(DomainError):
+    code = "conflict"
+
+
+class DependencyUnavailable(DomainError):
+    """A table, queue or service we depend on did not answer. Safe to retry."""
+
+    code = "dependency_unavailable"
+
+    def __init__(self, dependency: str) -> None:
+        super().__init__(f"{dependency} is unavailable, try again later")
+        self.dependency = dependency

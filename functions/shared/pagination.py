@@ -1,0 +1,41 @@
+"""Opaque cursors for DynamoDB pagination: the last evaluated key, base64url-encoded JSON."""
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from typing import Any
+
+from shared.errors import FieldError, InvalidInput
+
+
+def encode_cursor(last_evaluated_key: dict[str, Any] | None) -> str | None:
+    if not last_evaluated_key:
+        return None
+    raw = json.dumps(last_evaluated_key, separators=(",", ":"), sort_keys=True)
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None, key_attributes: frozenset[str]) -> dict[str, Any] | None:
+    """Decode a cursor, accepting only a key of the index being read (string attributes).
+
+    A forged cursor is the client's mistake (400), not a DynamoDB ValidationException (500).
+    """
+    if not cursor:
+        return None
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        key = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        key = None
+    if not _is_string_key(key, key_attributes):
+        raise InvalidInput("Invalid cursor", [FieldError("cursor", "Not a cursor returned by this API")])
+    return key
+
+
+def _is_string_key(key: Any, key_attributes: frozenset[str]) -> bool:
+    return (
+        isinstance(key, dict)
+        and set(key) == key_attributes
+        and all(isinstance(v, dict) and set(v) == {"S"} and isinstance(v["S"], str) for v in key.values())
+    )

@@ -1,0 +1,1 @@
+"""Customers: an account per email address (unique, case-insensitive)."""

@@ -1,0 +1,81 @@
+"""Users table access: the port the service uses, and its DynamoDB adapter.
+
+Table layout (one table for the service):
+  pk = USER#<id>       the user
+  pk = EMAIL#<email>   a claim on the case-folded email, written in the same
+                       transaction as the user, so an email is registered once.
+"""
+from __future__ import annotations
+
+import abc
+
+from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
+
+from shared.dynamodb import (
+    ClientSettings,
+    create_connection,
+    failed_conditions,
+    table_name_from_env,
+    translate_outages,
+)
+from users.domain import EmailAlreadyRegistered, User, UserNotFound
+
+TABLE_NAME = table_name_from_env("USERS_TABLE")
+DEPENDENCY = "users table"
+
+
+class AbstractUserRepository(abc.ABC):
+    @abc.abstractmethod
+    def add(self, user: User) -> None:
+        """Store a new user; raise EmailAlreadyRegistered if the email is taken."""
+
+    @abc.abstractmethod
+    def get(self, user_id: str) -> User:
+        """Return the user or raise UserNotFound."""
+
+
+class UserEntry(Model):
+    class Meta(ClientSettings):
+        table_name = TABLE_NAME
+
+    pk = UnicodeAttribute(hash_key=True)
+    id = UnicodeAttribute()
+    email = UnicodeAttribute()
+    name = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+
+    def to_domain(self) -> User:
+        return User(id=self.id, email=self.email, name=self.name, created_at=self.created_at)
+
+
+class EmailClaim(Model):
+    class Meta(ClientSettings):
+        table_name = TABLE_NAME
+
+    pk = UnicodeAttribute(hash_key=True)
+    user_id = UnicodeAttribute()
+
+
+class DynamoDBUserRepository(AbstractUserRepository):
+    def add(self, user: User) -> None:
+        entry = UserEntry(pk=f"USER#{user.id}", id=user.id, email=user.email, name=user.name,
+                          created_at=user.created_at)
+        claim = EmailClaim(pk=f"EMAIL#{user.email_key}", user_id=user.id)
+        try:
+            with translate_outages(DEPENDENCY), TransactWrite(connection=create_connection()) as tx:
+                tx.save(entry, condition=UserEntry.pk.does_not_exist())
+                tx.save(claim, condition=EmailClaim.pk.does_not_exist())
+        except TransactWriteError as error:
+            if 1 in failed_conditions(error):
+                raise EmailAlreadyRegistered(user.email) from error
+            raise
+
+    def get(self, user_id: str) -> User:
+        with translate_outages(DEPENDENCY):
+            try:
+                return UserEntry.get(f"USER#{user_id}", consistent_read=True).to_domain()
+            except DoesNotExist:
+                raise UserNotFound(user_id) from None
