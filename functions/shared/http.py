@@ -52,9 +52,14 @@ class ApiRequest:
         body = event.get("body")
         if body is not None and event.get("isBase64Encoded"):
             body = base64.b64decode(body).decode("utf-8", errors="replace")
+        elif isinstance(body, bytes):
+            # chalice local passes the raw bytes it read; API Gateway always sends text.
+            body = body.decode("utf-8", errors="replace")
+        # chalice local's event has method and path only in requestContext.
+        context = event.get("requestContext") or {}
         return cls(
-            method=event.get("httpMethod", ""),
-            path=event.get("path") or event.get("requestContext", {}).get("path", ""),
+            method=event.get("httpMethod") or context.get("httpMethod", ""),
+            path=event.get("path") or context.get("path", ""),
             path_params=event.get("pathParameters") or {},
             query=_single_value_query(event),
             headers={k.lower(): v for k, v in (event.get("headers") or {}).items()},

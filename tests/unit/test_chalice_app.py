@@ -1,0 +1,122 @@
+"""The Chalice app serves the Lambda handlers' behaviour: bodies, status codes, errors.
+
+In process (chalice.test), against the moto tables built from the template.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from chalice.test import Client
+
+from app import app
+
+PROJECT_DIR = str(Path(__file__).resolve().parents[2])
+JSON = {"Content-Type": "application/json"}
+WIDGET = {"sku": "wid-1", "name": "Widget", "price": {"amount": 1999, "currency": "EUR"}}
+
+
+@pytest.fixture
+def http(tables):
+    return Client(app, project_dir=PROJECT_DIR).http
+
+
+def send(http, method: str, path: str, payload: object = None, headers: dict | None = None):
+    body = b"" if payload is None else json.dumps(payload).encode()
+    return http.request(method, path, headers=headers or JSON, body=body)
+
+
+def test_product_lifecycle(http):
+    created = send(http, "POST", "/products", WIDGET)
+    assert created.status_code == 201, created.body
+    product = created.json_body
+    assert product["sku"] == "WID-1"
+    assert product["price"] == {"amount": 1999, "currency": "EUR"}
+    assert created.headers["Location"] == f"/products/{product['id']}"
+
+    fetched = send(http, "GET", f"/products/{product['id']}")
+    assert (fetched.status_code, fetched.json_body) == (200, product)
+
+    listed = send(http, "GET", "/products?limit=1")
+    assert listed.status_code == 200
+    assert [item["id"] for item in listed.json_body["items"]] == [product["id"]]
+
+    patched = send(http, "PATCH", f"/products/{product['id']}", {"name": "Gadget"})
+    assert patched.status_code == 200
+    assert patched.json_body["name"] == "Gadget"
+    assert patched.json_body["sku"] == "WID-1"
+
+    deleted = send(http, "DELETE", f"/products/{product['id']}")
+    assert (deleted.status_code, deleted.body) == (204, b"")
+
+    gone = send(http, "GET", f"/products/{product['id']}")
+    assert gone.status_code == 404
+    assert gone.json_body == {"code": "not_found", "message": f"Product {product['id']} not found"}
+
+
+def test_listing_pages_through_query_string(http):
+    # chalice local sends only multiValueQueryStringParameters; paging must still work.
+    ids = {send(http, "POST", "/products", {**WIDGET, "sku": f"SKU-{n}"}).json_body["id"] for n in range(3)}
+
+    first = send(http, "GET", "/products?limit=2").json_body
+    second = send(http, "GET", f"/products?limit=2&cursor={first['next_cursor']}").json_body
+
+    assert len(first["items"]) == 2 and first["next_cursor"]
+    assert {item["id"] for item in first["items"] + second["items"]} == ids
+
+
+def test_invalid_input_is_400_naming_each_field(http):
+    response = send(http, "POST", "/products", {"sku": "not a sku", "name": "", "price": {"amount": 1.5}})
+
+    assert response.status_code == 400
+    body = response.json_body
+    assert (body["code"], body["message"]) == ("invalid_request", "Invalid request body")
+    assert {error["field"] for error in body["errors"]} == {"sku", "name", "price.amount", "price.currency"}
+
+    bad_query = send(http, "GET", "/products?limit=0")
+    assert bad_query.status_code == 400
+    assert [error["field"] for error in bad_query.json_body["errors"]] == ["limit"]
+
+
+def test_any_content_type_reaches_the_handler_as_on_api_gateway(http):
+    response = send(http, "POST", "/products", WIDGET, headers={"Content-Type": "text/plain"})
+
+    assert response.status_code == 201
+
+
+def test_duplicate_sku_is_409(http):
+    assert send(http, "POST", "/products", WIDGET).status_code == 201
+
+    response = send(http, "POST", "/products", {**WIDGET, "sku": "WID-1"})
+
+    assert response.status_code == 409
+    assert response.json_body == {"code": "conflict", "message": "A product with SKU WID-1 already exists"}
+
+
+def test_user_registration(http):
+    created = send(http, "POST", "/users", {"email": "ada@example.com", "name": "Ada"})
+    assert created.status_code == 201, created.body
+    user = created.json_body
+    assert (user["email"], user["name"]) == ("ada@example.com", "Ada")
+
+    fetched = send(http, "GET", f"/users/{user['id']}")
+    assert (fetched.status_code, fetched.json_body) == (200, user)
+
+    again = send(http, "POST", "/users", {"email": "ADA@example.com", "name": "Ada again"})
+    assert again.status_code == 409
+    assert again.json_body["code"] == "conflict"
+
+    missing = send(http, "GET", "/users/nobody")
+    assert missing.status_code == 404
+    assert missing.json_body == {"code": "not_found", "message": "User nobody not found"}
+
+
+def test_health_is_200_when_every_table_answers(http, tables):
+    response = send(http, "GET", "/health")
+
+    assert response.status_code == 200
+    assert response.json_body == {
+        "status": "ok",
+        "checks": {f"table:{name}": "ok" for name in sorted(tables.values())},
+    }
