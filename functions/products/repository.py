@@ -104,8 +104,10 @@ class ProductEntry(Model):
             created_at=product.created_at,
             updated_at=product.updated_at,
         )
-        # VersionAttribute increments on save; hold the version the domain had before.
-        entry.version = product.version - 1 if product.version > 1 else None
+        # PynamoDB conditions a save on the stored version and then increments it, so
+        # the entry carries the version the product had before this change (none if new).
+        if product.version > 1:
+            entry.version = product.version - 1
         return entry
 
     def to_domain(self) -> Product:

@@ -1,0 +1,51 @@
+# Two commands matter: `make run` and `make test`. Everything else is what they need.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+PORT ?= 4566
+
+VENV := .venv
+EMULATOR_VENV := .venv-emulator
+SAM_VENV := .venv-sam
+PY := $(VENV)/bin/python
+
+.PHONY: install run test test-unit test-e2e lint clean
+
+install: $(VENV)/.installed $(EMULATOR_VENV)/.installed $(SAM_VENV)/.installed
+
+$(VENV)/.installed: requirements-dev.txt functions/requirements.txt
+	@echo "==> project virtualenv ($(VENV))"
+	@$(PYTHON) -m venv $(VENV)
+	@$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+$(EMULATOR_VENV)/.installed: infra/requirements-emulator.txt
+	@echo "==> emulator virtualenv ($(EMULATOR_VENV))"
+	@$(PYTHON) -m venv $(EMULATOR_VENV)
+	@$(EMULATOR_VENV)/bin/pip install --quiet --disable-pip-version-check -r infra/requirements-emulator.txt
+	@touch $@
+
+$(SAM_VENV)/.installed: infra/requirements-sam.txt
+	@echo "==> SAM CLI virtualenv ($(SAM_VENV))"
+	@$(PYTHON) -m venv $(SAM_VENV)
+	@$(SAM_VENV)/bin/pip install --quiet --disable-pip-version-check -r infra/requirements-sam.txt
+	@touch $@
+
+run: install
+	@$(PY) -m infra.run --port $(PORT)
+
+test: install
+	@$(MAKE) --no-print-directory test-unit test-e2e
+
+test-unit: install
+	@echo "==> unit tests (moto, in-process)"
+	@$(VENV)/bin/pytest tests/unit -q
+
+test-e2e: install
+	@echo "==> end-to-end tests (MiniStack + SAM deploy + HTTP)"
+	@$(VENV)/bin/pytest tests/e2e -q
+
+lint: install
+	@$(VENV)/bin/cfn-lint infra/template.yaml
+
+clean:
+	rm -rf .aws-sam .local .pytest_cache

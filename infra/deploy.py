@@ -1,0 +1,131 @@
+"""Build and deploy infra/template.yaml with the SAM CLI, then read what was deployed.
+
+    python -m infra.deploy --endpoint http://127.0.0.1:4566                 # MiniStack
+    python -m infra.deploy --endpoint http://localhost:4566 --config-env localstack
+
+Exactly `sam build` + `sam deploy --config-env ENV`: the endpoint only changes where
+the AWS SDK inside the SAM CLI sends its calls (AWS_ENDPOINT_URL).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from localstack_client.session import Session
+
+ROOT = Path(__file__).resolve().parent.parent
+SAM_BIN = ROOT / ".venv-sam" / "bin" / "sam"
+DEFAULT_STACK = "shop"
+LOCAL_STATE = ROOT / ".local"
+
+
+class DeployError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class DeployedStack:
+    endpoint: str
+    stack_name: str
+    api_id: str
+    stage: str
+    base_url: str
+    api_key: str
+    outputs: dict[str, str]
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(asdict(self), indent=2) + "\n")
+
+    @classmethod
+    def load(cls, path: Path) -> DeployedStack:
+        return cls(**json.loads(path.read_text()))
+
+
+def local_session(endpoint: str) -> Session:
+    """boto3 clients for a local edge endpoint (MiniStack answers where LocalStack would)."""
+    return Session(localstack_host=urlsplit(endpoint).netloc)
+
+
+def _sam(args: list[str], endpoint: str, log_path: Path) -> None:
+    env = dict(
+        os.environ,
+        AWS_ENDPOINT_URL=endpoint,
+        AWS_ACCESS_KEY_ID="test",
+        AWS_SECRET_ACCESS_KEY="test",
+        AWS_DEFAULT_REGION="us-east-1",
+        SAM_CLI_TELEMETRY="0",
+    )
+    with open(log_path, "ab") as log:
+        log.write(f"\n$ sam {' '.join(args)}\n".encode())
+        log.flush()
+        finished = subprocess.run(
+            [str(SAM_BIN), *args], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+    if finished.returncode != 0:
+        tail = "\n".join(log_path.read_text(errors="replace").splitlines()[-25:])
+        raise DeployError(f"`sam {args[0]}` failed (exit {finished.returncode}); end of {log_path}:\n{tail}")
+
+
+def deploy(
+    endpoint: str,
+    *,
+    stack_name: str = DEFAULT_STACK,
+    config_env: str = "local",
+    log_path: Path = LOCAL_STATE / "deploy.log",
+    progress: Callable[[str], None] = lambda message: None,
+) -> DeployedStack:
+    if not SAM_BIN.exists():
+        raise DeployError(f"{SAM_BIN} is missing: run `make install`")
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    progress("building functions (sam build)")
+    _sam(["build", "--config-env", config_env], endpoint, log_path)
+    progress(f"deploying stack {stack_name} (sam deploy --config-env {config_env})")
+    _sam(["deploy", "--config-env", config_env, "--stack-name", stack_name], endpoint, log_path)
+    return describe(endpoint, stack_name)
+
+
+def describe(endpoint: str, stack_name: str = DEFAULT_STACK) -> DeployedStack:
+    """Read the stack's outputs. The API id can change on update: never cache it elsewhere."""
+    session = local_session(endpoint)
+    stack = session.client("cloudformation").describe_stacks(StackName=stack_name)["Stacks"][0]
+    outputs = {item["OutputKey"]: item["OutputValue"] for item in stack.get("Outputs", [])}
+    api_key = session.client("apigateway").get_api_key(apiKey=outputs["DemoApiKeyId"], includeValue=True)
+    return DeployedStack(
+        endpoint=endpoint,
+        stack_name=stack_name,
+        api_id=outputs["ApiId"],
+        stage=outputs["StageName"],
+        base_url=f"{endpoint}/restapis/{outputs['ApiId']}/{outputs['StageName']}/_user_request_",
+        api_key=api_key["value"],
+        outputs=outputs,
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--endpoint", default="http://127.0.0.1:4566")
+    parser.add_argument("--stack-name", default=DEFAULT_STACK)
+    parser.add_argument("--config-env", default="local", help="environment in samconfig.toml")
+    args = parser.parse_args()
+    try:
+        stack = deploy(args.endpoint, stack_name=args.stack_name, config_env=args.config_env,
+                       progress=lambda message: print(f"==> {message}", flush=True))
+    except DeployError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    stack.save(LOCAL_STATE / "stack.json")
+    print(json.dumps(asdict(stack), indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,134 @@
+"""Start and stop the embedded MiniStack emulator, on 127.0.0.1 only.
+
+MiniStack runs from its own virtualenv (it pins botocore). Its Lambda workers are
+child processes, so the emulator gets its own process group and `stop()` ends the
+whole group: nothing it started outlives it.
+"""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+EMULATOR_BIN = ROOT / ".venv-emulator" / "bin" / "ministack"
+HOST = "127.0.0.1"
+# Host variables a worker may inherit: everything else stays out, so a developer's
+# AWS profile or a test's settings never leak into the functions.
+_INHERITED = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "TZ")
+
+
+class EmulatorError(RuntimeError):
+    pass
+
+
+class PortInUse(EmulatorError):
+    def __init__(self, port: int) -> None:
+        super().__init__(
+            f"Port {port} on {HOST} is already in use. Stop whatever listens there "
+            f"(`ss -ltnp 'sport = :{port}'` shows it) or pick another port: make run PORT=4570"
+        )
+
+
+def port_is_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((HOST, port))
+        except OSError:
+            return False
+    return True
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((HOST, 0))
+        return probe.getsockname()[1]
+
+
+class Emulator:
+    def __init__(self, port: int, log_path: Path) -> None:
+        self.port = port
+        self.endpoint = f"http://{HOST}:{port}"
+        self.log_path = log_path
+        self._process: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 60.0) -> Emulator:
+        if not EMULATOR_BIN.exists():
+            raise EmulatorError(f"{EMULATOR_BIN} is missing: run `make install`")
+        if not port_is_free(self.port):
+            raise PortInUse(self.port)
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        env = {name: os.environ[name] for name in _INHERITED if name in os.environ}
+        env.update(
+            BIND_HOST=HOST,
+            GATEWAY_PORT=str(self.port),
+            # Lambda workers call back here for DynamoDB, SQS, ...
+            AWS_ENDPOINT_URL=self.endpoint,
+            AWS_ACCESS_KEY_ID="test",
+            AWS_SECRET_ACCESS_KEY="test",
+            AWS_DEFAULT_REGION="us-east-1",
+            # Off: they open extra listeners on fixed ports we do not use.
+            IOT_MTLS_ENABLED="0",
+            SFTP_ENABLED="0",
+        )
+        with open(self.log_path, "ab") as log:
+            self._process = subprocess.Popen(
+                [str(EMULATOR_BIN)],
+                env=env,
+                cwd=str(self.log_path.parent),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        self._wait_until_ready(timeout)
+        return self
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process else None
+
+    def _wait_until_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                raise EmulatorError(
+                    f"MiniStack exited with code {self._process.returncode}; see {self.log_path}"
+                )
+            try:
+                with urllib.request.urlopen(f"{self.endpoint}/_ministack/health", timeout=2) as answer:
+                    if answer.status == 200 and json.load(answer).get("services"):
+                        return
+            except (urllib.error.URLError, ConnectionError, TimeoutError, ValueError):
+                pass
+            time.sleep(0.2)
+        self.stop()
+        raise EmulatorError(f"MiniStack did not answer on {self.endpoint} within {timeout:.0f} s; see {self.log_path}")
+
+    def stop(self, grace: float = 10.0) -> None:
+        process, self._process = self._process, None
+        if process is None or process.poll() is not None:
+            return
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        # Workers that ignored SIGTERM would keep the group alive.
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+    def __enter__(self) -> Emulator:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()

@@ -1,0 +1,26 @@
+"""The SAM template, read the way CloudFormation reads it (intrinsic tags included).
+
+Tests take tables, routes and policies from here, so they test what is deployed.
+"""
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Any
+
+from cfnlint.decode import cfn_yaml
+
+TEMPLATE_PATH = Path(__file__).resolve().parent.parent / "infra" / "template.yaml"
+
+
+@functools.cache
+def load_template() -> dict[str, Any]:
+    return cfn_yaml.load(str(TEMPLATE_PATH))
+
+
+def resources_of_type(resource_type: str) -> dict[str, dict[str, Any]]:
+    return {
+        name: resource
+        for name, resource in load_template()["Resources"].items()
+        if resource["Type"] == resource_type
+    }
