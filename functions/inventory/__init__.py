@@ -1,0 +1,1 @@
+"""Stock per product: on hand, reserved for open orders, available to sell."""

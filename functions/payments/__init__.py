@@ -1,0 +1,1 @@
+"""Payments: charges and refunds through a card processor, one payment per order."""

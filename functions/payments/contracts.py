@@ -1,0 +1,53 @@
+"""What other services may ask of payments, through `PaymentCommandsFunction`.
+
+The orders processor invokes that function (Lambda Invoke, RequestResponse) with one
+`PaymentCommand` and gets a `PaymentResult` back. Charges and refunds are keyed by the
+order id: charging an order twice charges it once, refunding twice refunds once.
+A transient processor failure makes the function raise (the invoke reports a
+FunctionError), so the caller retries; a decline is a normal result.
+"""
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+OrderId = Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class ChargeAmount(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    amount: Annotated[int, Field(ge=0, strict=True)]  # integer minor units (cents)
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
+
+
+class ChargeOrder(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    action: Literal["charge"] = "charge"
+    order_id: OrderId
+    amount: ChargeAmount
+    payment_token: Annotated[str, Field(min_length=1, max_length=128)]
+
+
+class RefundOrder(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    action: Literal["refund"] = "refund"
+    order_id: OrderId
+
+
+PaymentCommand = Annotated[ChargeOrder | RefundOrder, Field(discriminator="action")]
+
+PaymentStatus = Literal["CAPTURED", "DECLINED", "REFUNDED"]
+
+
+class PaymentResult(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    payment_id: str
+    order_id: str
+    status: PaymentStatus
+    amount: ChargeAmount
+    decline_reason: str | None = None

@@ -1,0 +1,33 @@
+"""What other services may ask of the catalog, through `ProductLookupFunction`.
+
+The orders API invokes it to price an order from the catalog (never from the client).
+"""
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from products.domain import Money
+
+
+class LookupProducts(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    product_ids: Annotated[list[Annotated[str, Field(min_length=1, max_length=64)]], Field(min_length=1, max_length=100)]
+
+
+class ProductSnapshot(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    sku: str
+    name: str
+    price: Money
+
+
+class LookupProductsResult(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    products: list[ProductSnapshot]
+    missing_product_ids: list[str]
