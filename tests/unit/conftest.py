@@ -3,7 +3,21 @@ from __future__ import annotations
 
 import os
 
-# Set before any service module is imported: they read their table names at import,
+from tests.template import resources_of_type
+
+
+def _table_names() -> dict[str, tuple[str, str]]:
+    """Template table -> (environment variable, unit-tier name): ProductsTable -> PRODUCTS_TABLE."""
+    names = {}
+    for logical_id in resources_of_type("AWS::DynamoDB::Table"):
+        service = logical_id.removesuffix("Table")
+        names[logical_id] = (f"{service.upper()}_TABLE", f"test-{service.lower()}")
+    return names
+
+
+TABLES = _table_names()
+
+# Set before any service module is imported: they read their settings at import,
 # exactly as a cold-starting Lambda does.
 os.environ.pop("AWS_ENDPOINT_URL", None)
 os.environ.update(
@@ -11,10 +25,9 @@ os.environ.update(
         "AWS_DEFAULT_REGION": "us-east-1",
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
-        "PRODUCTS_TABLE": "test-products",
-        "USERS_TABLE": "test-users",
-        "HEALTH_TABLES": "test-products,test-users",
+        "HEALTH_TABLES": ",".join(name for _, name in TABLES.values()),
         "POWERTOOLS_SERVICE_NAME": "unit-tests",
+        **dict(TABLES.values()),
     }
 )
 
@@ -22,10 +35,9 @@ import boto3  # noqa: E402
 import pytest  # noqa: E402
 from moto import mock_aws  # noqa: E402
 
-from tests.template import resources_of_type  # noqa: E402
-
 # Template table (logical id) -> the name the unit tier gives it.
-TABLE_NAMES = {"ProductsTable": "test-products", "UsersTable": "test-users"}
+TABLE_NAMES = {logical_id: name for logical_id, (_, name) in TABLES.items()}
+_CREATE_TABLE_PROPERTIES = {"AttributeDefinitions", "KeySchema", "GlobalSecondaryIndexes", "BillingMode"}
 
 
 @pytest.fixture
@@ -39,8 +51,6 @@ def tables(aws):
     """Every service table, created from its definition in infra/template.yaml."""
     dynamodb = boto3.client("dynamodb")
     for logical_id, resource in resources_of_type("AWS::DynamoDB::Table").items():
-        properties = dict(resource["Properties"])
-        properties["TableName"] = TABLE_NAMES[logical_id]
-        allowed = {"TableName", "AttributeDefinitions", "KeySchema", "GlobalSecondaryIndexes", "BillingMode"}
-        dynamodb.create_table(**{k: v for k, v in properties.items() if k in allowed})
+        properties = {k: v for k, v in resource["Properties"].items() if k in _CREATE_TABLE_PROPERTIES}
+        dynamodb.create_table(TableName=TABLE_NAMES[logical_id], **properties)
     return TABLE_NAMES
