@@ -47,6 +47,19 @@ class AbstractProductRepository(abc.ABC):
     def get(self, product_id: str) -> Product:
         """Return the product or raise ProductNotFound."""
 
+    def get_many(self, product_ids: list[str]) -> list[Product]:
+        """The products among `product_ids` that exist, each once, in no particular order.
+
+        One `get` per id; adapters that can fetch many in one call override it.
+        """
+        found: dict[str, Product] = {}
+        for product_id in dict.fromkeys(product_ids):
+            try:
+                found[product_id] = self.get(product_id)
+            except ProductNotFound:
+                continue
+        return list(found.values())
+
     @abc.abstractmethod
     def list(self, limit: int, cursor: str | None) -> ProductPage:
         """Products in creation order, `limit` at a time."""
@@ -159,6 +172,13 @@ class DynamoDBProductRepository(AbstractProductRepository):
                 return ProductEntry.get(product_key(product_id), consistent_read=True).to_domain()
             except DoesNotExist:
                 raise ProductNotFound(product_id) from None
+
+    def get_many(self, product_ids: list[str]) -> list[Product]:
+        # BatchGetItem, 100 keys a call; PynamoDB drops duplicate keys and re-asks for
+        # any the table left unprocessed.
+        keys = [product_key(product_id) for product_id in product_ids]
+        with translate_outages(DEPENDENCY):
+            return [entry.to_domain() for entry in ProductEntry.batch_get(keys, consistent_read=True)]
 
     def list(self, limit: int, cursor: str | None) -> ProductPage:
         start = decode_cursor(cursor, self._CURSOR_KEYS)

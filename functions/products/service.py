@@ -30,3 +30,12 @@ def update_product(products: AbstractProductRepository, product_id: str, changes
 
 def delete_product(products: AbstractProductRepository, product_id: str) -> None:
     products.remove(products.get(product_id))
+
+
+def find_products(
+    products: AbstractProductRepository, product_ids: list[str]
+) -> tuple[list[Product], list[str]]:
+    """The products that exist, in the order first asked for, and the ids that do not."""
+    wanted = list(dict.fromkeys(product_ids))
+    found = {product.id: product for product in products.get_many(wanted)}
+    return [found[i] for i in wanted if i in found], [i for i in wanted if i not in found]

@@ -1,7 +1,7 @@
 """User use cases. They talk to the repository port, never to DynamoDB."""
 from __future__ import annotations
 
-from users.domain import User
+from users.domain import User, UserNotFound
 from users.repository import AbstractUserRepository
 
 
@@ -13,3 +13,11 @@ def register_user(users: AbstractUserRepository, *, email: str, name: str) -> Us
 
 def get_user(users: AbstractUserRepository, user_id: str) -> User:
     return users.get(user_id)
+
+
+def user_exists(users: AbstractUserRepository, user_id: str) -> bool:
+    try:
+        users.get(user_id)
+    except UserNotFound:
+        return False
+    return True

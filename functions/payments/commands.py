@@ -1,0 +1,32 @@
+"""`PaymentCommandsFunction`: what other services ask of payments (see payments.contracts).
+
+Invoked directly (Lambda Invoke), not through API Gateway. A decline is a normal
+result; a transient failure (processor or table unavailable) raises, so the caller
+sees a FunctionError and retries the same command, which is safe.
+"""
+from __future__ import annotations
+
+from payments import service
+from payments.contracts import ChargeOrder, PaymentCommand, PaymentResult, RefundOrder
+from payments.domain import Payment
+from payments.processor import SimulatedCardProcessor
+from payments.repository import DynamoDBPaymentRepository
+from shared.invocation import lambda_command
+
+payments = DynamoDBPaymentRepository()
+# The only processor there is for now; a real provider's adapter replaces it here.
+processor = SimulatedCardProcessor()
+
+
+@lambda_command(PaymentCommand)
+def handle_payment_command(command: ChargeOrder | RefundOrder) -> PaymentResult:
+    if isinstance(command, ChargeOrder):
+        payment = service.charge_order(payments, processor, order_id=command.order_id,
+                                       amount=command.amount, token=command.payment_token)
+    else:
+        payment = service.refund_order(payments, processor, command.order_id)
+    return result_of(payment)
+
+
+def result_of(payment: Payment) -> PaymentResult:
+    return PaymentResult.model_validate(payment, from_attributes=True)

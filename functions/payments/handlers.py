@@ -1,0 +1,37 @@
+"""Lambda entry points of payments, one per HTTP endpoint (see infra/template.yaml)."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel
+
+from payments import service
+from payments.contracts import ChargeAmount, PaymentStatus
+from payments.domain import Payment
+from payments.repository import DynamoDBPaymentRepository
+from shared.http import ApiRequest, ApiResponse, lambda_endpoint
+
+payments = DynamoDBPaymentRepository()
+
+
+class PaymentResponse(BaseModel):
+    """A payment as clients see it: the processor's ids stay inside."""
+
+    payment_id: str
+    order_id: str
+    status: PaymentStatus
+    amount: ChargeAmount
+    decline_reason: str | None
+    created_at: datetime
+    updated_at: datetime
+    refunded_at: datetime | None
+
+    @classmethod
+    def of(cls, payment: Payment) -> PaymentResponse:
+        return cls.model_validate(payment, from_attributes=True)
+
+
+@lambda_endpoint
+def get_payment(request: ApiRequest) -> ApiResponse:
+    payment = service.get_payment(payments, request.path_params["payment_id"])
+    return ApiResponse(200, PaymentResponse.of(payment))

@@ -1,0 +1,79 @@
+"""Payment use cases. They talk to the repository and processor ports, never to AWS.
+
+Both are safe to repeat, however often a command is redelivered and on whichever
+worker: the payment record answers a repeat once it exists, and before it exists the
+processor's idempotency key (derived from the order id) makes a retried call the
+same charge or refund as the first.
+"""
+from __future__ import annotations
+
+from payments.contracts import ChargeAmount
+from payments.domain import (
+    Payment,
+    PaymentAlreadyExists,
+    PaymentModifiedConcurrently,
+    PaymentNotFound,
+    charge_key,
+    order_id_of,
+    refund_key,
+)
+from payments.processor import AbstractCardProcessor
+from payments.repository import AbstractPaymentRepository
+
+
+def charge_order(
+    payments: AbstractPaymentRepository,
+    processor: AbstractCardProcessor,
+    *,
+    order_id: str,
+    amount: ChargeAmount,
+    token: str,
+) -> Payment:
+    """Charge the order once. A charged (or declined) order answers with its payment unchanged.
+
+    ProcessorUnavailable escapes: nothing is recorded, and the retry charges with the same key.
+    """
+    existing = payments.find(order_id)
+    if existing is not None:
+        return existing
+    outcome = processor.charge(charge_key(order_id), amount, token)
+    if outcome.status == "CAPTURED":
+        payment = Payment.captured(order_id, amount, outcome.processor_charge_id)
+    else:
+        payment = Payment.declined(order_id, amount, outcome.decline_reason or "declined",
+                                   outcome.processor_charge_id)
+    try:
+        payments.add(payment)
+    except PaymentAlreadyExists:
+        # A concurrent delivery of the same command recorded it first; the shared
+        # idempotency key made both calls one charge at the processor.
+        return payments.get(order_id)
+    return payment
+
+
+def refund_order(
+    payments: AbstractPaymentRepository, processor: AbstractCardProcessor, order_id: str
+) -> Payment:
+    """Give a captured payment back, once.
+
+    A refunded payment answers unchanged; so does a declined one, which took nothing
+    (its status stays DECLINED). An order that was never charged raises PaymentNotFound.
+    """
+    payment = payments.get(order_id)
+    if not payment.refundable:
+        return payment
+    refund = processor.refund(refund_key(order_id), payment.processor_charge_id, payment.amount)
+    refunded = payment.refunded(refund.processor_refund_id)
+    try:
+        payments.replace(payment, refunded)
+    except PaymentModifiedConcurrently:
+        # A concurrent delivery refunded it first, with the same key: one refund.
+        return payments.get(order_id)
+    return refunded
+
+
+def get_payment(payments: AbstractPaymentRepository, payment_id: str) -> Payment:
+    order_id = order_id_of(payment_id)
+    if order_id is None:
+        raise PaymentNotFound(payment_id)
+    return payments.get(order_id)

@@ -1,0 +1,23 @@
+"""`ProductLookupFunction`: the catalog as other services see it (see products.contracts).
+
+Invoked directly (Lambda Invoke), not through API Gateway: the orders API prices an
+order from here, so a client never sets a price. An unavailable table raises, and the
+caller sees a FunctionError.
+"""
+from __future__ import annotations
+
+from products import service
+from products.contracts import LookupProducts, LookupProductsResult, ProductSnapshot
+from products.repository import DynamoDBProductRepository
+from shared.invocation import lambda_command
+
+products = DynamoDBProductRepository()
+
+
+@lambda_command(LookupProducts)
+def lookup_products(command: LookupProducts) -> LookupProductsResult:
+    found, missing = service.find_products(products, command.product_ids)
+    return LookupProductsResult(
+        products=[ProductSnapshot.model_validate(product, from_attributes=True) for product in found],
+        missing_product_ids=missing,
+    )
