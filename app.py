@@ -22,12 +22,14 @@ if FUNCTIONS_DIR not in sys.path:
     sys.path.insert(0, FUNCTIONS_DIR)
 
 from health.routes import bp as health  # noqa: E402
+from inventory.routes import bp as inventory  # noqa: E402
 from payments.routes import bp as payments  # noqa: E402
 from products.routes import bp as products  # noqa: E402
 from users.routes import bp as users  # noqa: E402
 
 app = Chalice(app_name="shop")
 app.register_blueprint(health)
+app.register_blueprint(inventory)
 app.register_blueprint(payments)
 app.register_blueprint(products)
 app.register_blueprint(users)

@@ -1,0 +1,116 @@
+"""Lambda entry points of inventory (see infra/template.yaml).
+
+  set_stock, get_stock          one per HTTP endpoint (PUT, GET /inventory/{product_id})
+  handle_command                InventoryReservationsFunction: invoked by the orders
+                                service with an `InventoryCommand` (inventory.contracts)
+  sweep_expired_reservations    ReservationSweepFunction: on a schedule, gives back the
+                                stock of reservations whose orders never completed
+"""
+from __future__ import annotations
+
+import os
+from datetime import datetime, timedelta, timezone
+from typing import Annotated, Any
+
+from aws_lambda_powertools import Logger
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+from inventory import service
+from inventory.contracts import (
+    CommitStock,
+    InventoryCommand,
+    InventoryCommandResult,
+    ReleaseStock,
+    ReserveStock,
+    RestockOrder,
+)
+from inventory.domain import DEFAULT_RESERVATION_TTL, MAX_ON_HAND, Line, ProductId, StockItem
+from inventory.repository import DynamoDBStockRepository
+from shared.errors import FieldError, InvalidInput
+from shared.http import ApiRequest, ApiResponse, lambda_endpoint
+from shared.invocation import lambda_command
+
+logger = Logger()
+stock = DynamoDBStockRepository()
+
+
+def _reservation_ttl() -> timedelta:
+    raw = os.environ.get("RESERVATION_TTL_SECONDS", "").strip()
+    if not raw:
+        return DEFAULT_RESERVATION_TTL
+    if not raw.isdigit() or int(raw) <= 0:
+        raise RuntimeError(f"RESERVATION_TTL_SECONDS must be a positive number of seconds, not {raw!r}")
+    return timedelta(seconds=int(raw))
+
+
+RESERVATION_TTL = _reservation_ttl()
+# Reservations one sweep releases at most; the next run (minutes later) takes the rest.
+SWEEP_LIMIT = 500
+_PRODUCT_ID = TypeAdapter(ProductId)
+
+
+class SetStockRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    on_hand: Annotated[int, Field(ge=0, le=MAX_ON_HAND, strict=True)]
+
+
+class StockResponse(BaseModel):
+    product_id: str
+    on_hand: int
+    reserved: int
+    available: int
+
+    @classmethod
+    def of(cls, item: StockItem) -> StockResponse:
+        return cls.model_validate(item, from_attributes=True)
+
+
+def _product_id(request: ApiRequest) -> str:
+    try:
+        return _PRODUCT_ID.validate_python(request.path_params.get("product_id"))
+    except ValidationError as error:
+        message = error.errors(include_url=False)[0]["msg"]
+        raise InvalidInput("Invalid product id", [FieldError("product_id", message)]) from None
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@lambda_endpoint
+def set_stock(request: ApiRequest) -> ApiResponse:
+    product_id = _product_id(request)
+    body = request.parse_body(SetStockRequest)
+    return ApiResponse(200, StockResponse.of(service.set_stock(stock, product_id, body.on_hand)))
+
+
+@lambda_endpoint
+def get_stock(request: ApiRequest) -> ApiResponse:
+    return ApiResponse(200, StockResponse.of(service.get_stock(stock, _product_id(request))))
+
+
+@lambda_command(InventoryCommand)
+def handle_command(
+    command: ReserveStock | ReleaseStock | CommitStock | RestockOrder,
+) -> InventoryCommandResult:
+    # A DependencyUnavailable propagates: the invoke fails and the caller retries the command.
+    now = _now()
+    match command:
+        case ReserveStock(order_id=order_id, lines=lines):
+            held = [Line(product_id=line.product_id, quantity=line.quantity) for line in lines]
+            return service.reserve(stock, order_id, held, now=now, ttl=RESERVATION_TTL)
+        case ReleaseStock(order_id=order_id):
+            return service.release(stock, order_id, now=now)
+        case CommitStock(order_id=order_id):
+            return service.commit(stock, order_id, now=now)
+        case RestockOrder(order_id=order_id):
+            return service.restock(stock, order_id, now=now)
+    raise TypeError(f"Unknown inventory command {command!r}")
+
+
+def sweep_expired_reservations(event: dict, context: Any) -> dict:
+    """Scheduled: release every reservation past its expiry (up to SWEEP_LIMIT per run)."""
+    released = service.release_expired(stock, now=_now(), limit=SWEEP_LIMIT)
+    logger.info("reservation sweep", extra={"released": len(released), "order_ids": released[:50]})
+    return {"released": len(released), "order_ids": released}
