@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from products import service
 from products.domain import Description, Money, Product, ProductChanges, ProductName, Sku
@@ -24,6 +24,14 @@ class CreateProductRequest(BaseModel):
 
 
 class UpdateProductRequest(ProductChanges):
+    @field_validator("sku", "name", "description", "price", mode="before")
+    @classmethod
+    def _not_null(cls, value: object) -> object:
+        # ProductChanges reads None as "unchanged": a null sent here would be ignored silently.
+        if value is None:
+            raise ValueError("must not be null; omit the field to leave it unchanged")
+        return value
+
     @model_validator(mode="after")
     def _changes_something(self) -> UpdateProductRequest:
         if not self.model_fields_set:

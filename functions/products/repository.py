@@ -181,7 +181,7 @@ class DynamoDBProductRepository(AbstractProductRepository):
             return [entry.to_domain() for entry in ProductEntry.batch_get(keys, consistent_read=True)]
 
     def list(self, limit: int, cursor: str | None) -> ProductPage:
-        start = decode_cursor(cursor, self._CURSOR_KEYS)
+        start = decode_cursor(cursor, self._CURSOR_KEYS, fixed={"kind": PRODUCT_KIND})
         with translate_outages(DEPENDENCY):
             results = ProductEntry.by_creation.query(PRODUCT_KIND, limit=limit, last_evaluated_key=start)
             items = [entry.to_domain() for entry in results]
@@ -189,17 +189,23 @@ class DynamoDBProductRepository(AbstractProductRepository):
 
     def replace(self, current: Product, updated: Product) -> None:
         entry = ProductEntry.from_domain(updated)
+        sku_changed = updated.sku != current.sku
+        # PynamoDB sends a transaction's deletes before its puts, whatever the order of the
+        # calls. Written in that order, the position of each item here is its position in
+        # the cancellation reasons: [old SKU's claim, product, new SKU's claim].
+        new_claim = 2
         try:
             with translate_outages(DEPENDENCY), TransactWrite(connection=create_connection()) as tx:
-                tx.save(entry)
-                if updated.sku != current.sku:
-                    tx.save(SkuClaim(pk=sku_key(updated.sku), product_id=updated.id),
-                            condition=SkuClaim.pk.does_not_exist())
+                if sku_changed:
                     tx.delete(SkuClaim(pk=sku_key(current.sku)),
                               condition=SkuClaim.product_id == current.id)
+                tx.save(entry)
+                if sku_changed:
+                    tx.save(SkuClaim(pk=sku_key(updated.sku), product_id=updated.id),
+                            condition=SkuClaim.pk.does_not_exist())
         except TransactWriteError as error:
             failed = failed_conditions(error)
-            if 1 in failed:
+            if sku_changed and new_claim in failed:
                 raise SkuAlreadyExists(updated.sku) from error
             if failed:
                 raise ProductModifiedConcurrently(updated.id) from error

@@ -4,6 +4,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from shared.errors import FieldError, InvalidInput
@@ -16,9 +17,13 @@ def encode_cursor(last_evaluated_key: dict[str, Any] | None) -> str | None:
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str | None, key_attributes: frozenset[str]) -> dict[str, Any] | None:
-    """Decode a cursor, accepting only a key of the index being read (string attributes).
+def decode_cursor(
+    cursor: str | None, key_attributes: frozenset[str], fixed: Mapping[str, str] | None = None
+) -> dict[str, Any] | None:
+    """Decode a cursor, accepting only a key of the index being read (non-empty strings).
 
+    `fixed` names attributes whose value the query itself determines, e.g. the partition
+    key: DynamoDB rejects a start key outside the partition being queried.
     A forged cursor is the client's mistake (400), not a DynamoDB ValidationException (500).
     """
     if not cursor:
@@ -28,14 +33,18 @@ def decode_cursor(cursor: str | None, key_attributes: frozenset[str]) -> dict[st
         key = json.loads(base64.urlsafe_b64decode(padded.encode()))
     except (binascii.Error, ValueError, UnicodeDecodeError):
         key = None
-    if not _is_string_key(key, key_attributes):
+    if not _is_string_key(key, key_attributes) or any(
+        key[name]["S"] != value for name, value in (fixed or {}).items()
+    ):
         raise InvalidInput("Invalid cursor", [FieldError("cursor", "Not a cursor returned by this API")])
     return key
 
 
 def _is_string_key(key: Any, key_attributes: frozenset[str]) -> bool:
+    # DynamoDB rejects an empty string as a key attribute value, in a start key too.
     return (
         isinstance(key, dict)
         and set(key) == key_attributes
-        and all(isinstance(v, dict) and set(v) == {"S"} and isinstance(v["S"], str) for v in key.values())
+        and all(isinstance(v, dict) and set(v) == {"S"} and isinstance(v["S"], str) and v["S"]
+                for v in key.values())
     )
