@@ -27,6 +27,9 @@ os.environ.update(
         "AWS_SECRET_ACCESS_KEY": "testing",
         "HEALTH_TABLES": ",".join(name for _, name in TABLES.values()),
         "POWERTOOLS_SERVICE_NAME": "unit-tests",
+        # The SQS consumers read their queue at import (moto's URL for a queue of that name).
+        "ORDER_EVENTS_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/test-order-events",
+        "ORDER_UPDATES_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/test-order-updates",
         **dict(TABLES.values()),
     }
 )
