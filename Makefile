@@ -8,11 +8,11 @@ EMULATOR_VENV := .venv-emulator
 SAM_VENV := .venv-sam
 PY := $(VENV)/bin/python
 
-.PHONY: install run test test-unit test-e2e lint clean
+.PHONY: install run test test-unit test-e2e lint clean event-schemas dlq redrive
 
 install: $(VENV)/.installed $(EMULATOR_VENV)/.installed $(SAM_VENV)/.installed
 
-$(VENV)/.installed: requirements-dev.txt functions/requirements.txt
+$(VENV)/.installed: requirements-dev.txt infra/dependencies/requirements.txt
 	@echo "==> project virtualenv ($(VENV))"
 	@$(PYTHON) -m venv $(VENV)
 	@$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
@@ -49,3 +49,12 @@ lint: install
 
 clean:
 	rm -rf .aws-sam .local .pytest_cache
+
+event-schemas: $(VENV)/.installed
+	@$(PY) -m infra.event_schemas
+
+dlq: $(VENV)/.installed
+	@$(PY) -m infra.dlq list --endpoint http://127.0.0.1:$(PORT)
+
+redrive: $(VENV)/.installed
+	@$(PY) -m infra.dlq redrive --queue $(QUEUE) --endpoint http://127.0.0.1:$(PORT)

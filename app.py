@@ -4,12 +4,16 @@ infra/template.yaml is what deploys the API: one Lambda function per route. This
 serves the same routes by calling those very handlers (see shared.chalice_routes), and
 tests/unit/test_routes_match_template.py fails when the two disagree.
 
-Against the stack deployed on the local emulator (stack `shop`, port 4566):
+Against the stack `make run` deployed on the local emulator (it writes the stack's
+outputs to .local/stack.json, which the `local` stage points this app at):
 
     .venv/bin/chalice local --stage local --port 8000
 """
 from __future__ import annotations
 
+import json
+import os
+import re
 import sys
 from pathlib import Path
 
@@ -21,8 +25,42 @@ FUNCTIONS_DIR = str(Path(__file__).resolve().parent / "functions")
 if FUNCTIONS_DIR not in sys.path:
     sys.path.insert(0, FUNCTIONS_DIR)
 
+# Stack outputs that are not `<Name>TableName` (which become `<NAME>_TABLE`), and the
+# variables the functions read them from.
+_OUTPUT_VARIABLES = {
+    "OrderEventsQueueUrl": "ORDER_EVENTS_QUEUE_URL",
+    "OrderUpdatesQueueUrl": "ORDER_UPDATES_QUEUE_URL",
+    "ProductLookupFunctionName": "PRODUCT_LOOKUP_FUNCTION",
+    "UserLookupFunctionName": "USER_LOOKUP_FUNCTION",
+    "InventoryReservationsFunctionName": "INVENTORY_FUNCTION",
+    "PaymentCommandsFunctionName": "PAYMENTS_FUNCTION",
+}
+
+
+def _use_deployed_stack(stack_file: str) -> None:
+    """Give the handlers the environment the template gives the deployed functions."""
+    path = Path(__file__).resolve().parent / stack_file
+    if not path.exists():
+        raise SystemExit(f"{path} not found: start the stack first with `make run`")
+    stack = json.loads(path.read_text())
+    outputs = stack["outputs"]
+    os.environ["AWS_ENDPOINT_URL"] = stack["endpoint"]
+    tables = {key: value for key, value in outputs.items() if key.endswith("TableName")}
+    for key, table in tables.items():
+        service = re.sub(r"(?<!^)(?=[A-Z])", "_", key.removesuffix("TableName")).upper()
+        os.environ[f"{service}_TABLE"] = table
+    for key, variable in _OUTPUT_VARIABLES.items():
+        os.environ[variable] = outputs[key]
+    os.environ["HEALTH_TABLES"] = ",".join(tables.values())
+    os.environ["HEALTH_QUEUES"] = ",".join(v for k, v in outputs.items() if k.endswith(("QueueUrl", "DLQUrl")))
+
+
+if os.environ.get("SHOP_STACK_FILE"):
+    _use_deployed_stack(os.environ["SHOP_STACK_FILE"])
+
 from health.routes import bp as health  # noqa: E402
 from inventory.routes import bp as inventory  # noqa: E402
+from orders.routes import bp as orders  # noqa: E402
 from payments.routes import bp as payments  # noqa: E402
 from products.routes import bp as products  # noqa: E402
 from users.routes import bp as users  # noqa: E402
@@ -30,6 +68,7 @@ from users.routes import bp as users  # noqa: E402
 app = Chalice(app_name="shop")
 app.register_blueprint(health)
 app.register_blueprint(inventory)
+app.register_blueprint(orders)
 app.register_blueprint(payments)
 app.register_blueprint(products)
 app.register_blueprint(users)

@@ -40,6 +40,12 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+class Unprocessable(DomainError):
+    """Well-formed, but cannot be honoured as sent (e.g. an idempotency key reused for another body)."""
+
+    code = "unprocessable"
+
+
 class DependencyUnavailable(DomainError):
     """A table, queue or service we depend on did not answer. Safe to retry."""
 

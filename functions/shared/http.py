@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import functools
 import json
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -23,6 +24,7 @@ from shared.errors import (
     FieldError,
     InvalidInput,
     NotFound,
+    Unprocessable,
 )
 
 logger = Logger()
@@ -34,6 +36,7 @@ _STATUS_BY_ERROR: tuple[tuple[type[DomainError], int], ...] = (
     (InvalidInput, 400),
     (NotFound, 404),
     (Conflict, 409),
+    (Unprocessable, 422),
     (DependencyUnavailable, 503),
 )
 
@@ -46,6 +49,9 @@ class ApiRequest:
     query: Mapping[str, str] = field(default_factory=dict)
     headers: Mapping[str, str] = field(default_factory=dict)
     body: str | None = None
+    # Ties every log line and event caused by this request together (x-correlation-id
+    # from the client if it sent one, else API Gateway's request id).
+    correlation_id: str = ""
 
     @classmethod
     def from_event(cls, event: Mapping[str, Any]) -> ApiRequest:
@@ -57,13 +63,17 @@ class ApiRequest:
             body = body.decode("utf-8", errors="replace")
         # chalice local's event has method and path only in requestContext.
         context = event.get("requestContext") or {}
+        headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
         return cls(
             method=event.get("httpMethod") or context.get("httpMethod", ""),
             path=event.get("path") or context.get("path", ""),
             path_params=event.get("pathParameters") or {},
             query=_single_value_query(event),
-            headers={k.lower(): v for k, v in (event.get("headers") or {}).items()},
+            headers=headers,
             body=body,
+            correlation_id=(headers.get("x-correlation-id") or "")[:128]
+            or context.get("requestId")
+            or str(uuid.uuid4()),
         )
 
     def header(self, name: str) -> str | None:

@@ -2,15 +2,16 @@
 import pytest
 
 
-def test_health_is_open_and_reports_each_table(anonymous, stack):
+def test_health_is_open_and_reports_each_table_and_queue(anonymous, stack):
     answer = anonymous.get("/health")
     assert answer.status_code == 200
     body = answer.json()
     assert body["status"] == "ok"
-    assert body["checks"] == {
-        f"table:{stack.outputs['ProductsTableName']}": "ok",
-        f"table:{stack.outputs['UsersTableName']}": "ok",
-    }
+    tables = {f"table:{value}" for key, value in stack.outputs.items() if key.endswith("TableName")}
+    queues = {f"queue:{value.rsplit('/', 1)[-1]}" for key, value in stack.outputs.items()
+              if key.endswith(("QueueUrl", "DLQUrl"))}
+    assert len(tables) == 6 and len(queues) == 4
+    assert body["checks"] == {name: "ok" for name in tables | queues}
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,1 @@
+"""Notifications: what would be sent to customers when their order changes."""

@@ -1,0 +1,63 @@
+"""Consumer of `order.updated`: records the message a customer would be sent.
+
+A real deployment would send an email here; recording it keeps the flow observable
+in tests. Duplicate deliveries are absorbed by a conditional put keyed by event id.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.exceptions import PutError
+from pynamodb.models import Model
+
+from orders.events import OrderUpdated
+from shared.dynamodb import ClientSettings, table_name_from_env, translate_outages
+from shared.queues import sqs_consumer
+
+logger = Logger()
+
+_SUBJECTS = {
+    "CONFIRMED": "Your order is confirmed",
+    "FAILED": "We could not complete your order",
+    "CANCELLED": "Your order was cancelled",
+}
+
+
+class NotificationEntry(Model):
+    class Meta(ClientSettings):
+        table_name = table_name_from_env("NOTIFICATIONS_TABLE")
+
+    pk = UnicodeAttribute(hash_key=True)  # NOTIFICATION#<event id>
+    order_id = UnicodeAttribute()
+    user_id = UnicodeAttribute()
+    subject = UnicodeAttribute()
+    correlation_id = UnicodeAttribute()
+    recorded_at = UTCDateTimeAttribute()
+
+
+def record_notification(record: SQSRecord) -> None:
+    event = OrderUpdated.model_validate_json(record.body)
+    entry = NotificationEntry(
+        pk=f"NOTIFICATION#{event.event_id}",
+        order_id=event.order_id,
+        user_id=event.user_id,
+        subject=_SUBJECTS.get(event.status.value, f"Your order is {event.status.value.lower()}"),
+        correlation_id=event.correlation_id,
+        recorded_at=datetime.now(timezone.utc),
+    )
+    try:
+        with translate_outages("notifications table"):
+            entry.save(condition=NotificationEntry.pk.does_not_exist())
+    except PutError as error:
+        if error.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        logger.info("duplicate order.updated ignored", extra={"event_id": event.event_id})
+        return
+    logger.info("notification recorded", extra={"event_id": event.event_id, "order_id": event.order_id,
+                                                "correlation_id": event.correlation_id})
+
+
+handle_order_updates = sqs_consumer(record_notification, queue_url_variable="ORDER_UPDATES_QUEUE_URL")

@@ -1,0 +1,1 @@
+"""Orders: placed over HTTP, processed asynchronously over SQS (the order saga)."""

@@ -1,0 +1,115 @@
+"""The ports of `orders.ports`, implemented with Lambda invocations and SQS."""
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+from pydantic import BaseModel
+
+from inventory.contracts import (
+    CommitStock,
+    InventoryCommandResult,
+    ReleaseStock,
+    ReserveStock,
+    RestockOrder,
+    StockLine,
+)
+from orders.events import OrderCancelled, OrderCreated, OrderUpdated
+from orders.ports import (
+    AbstractCatalog,
+    AbstractEventPublisher,
+    AbstractInventory,
+    AbstractPayments,
+    AbstractUserDirectory,
+)
+from payments.contracts import ChargeAmount, ChargeOrder, PaymentResult, RefundOrder
+from products.contracts import LookupProducts, LookupProductsResult
+from shared.errors import DependencyUnavailable
+from shared.invocation import FunctionClient
+from users.contracts import LookupUser, LookupUserResult
+
+
+class LambdaCatalog(AbstractCatalog):
+    def __init__(self, function_name: str) -> None:
+        self._function = FunctionClient(function_name, "catalog")
+
+    def lookup(self, product_ids: list[str]) -> LookupProductsResult:
+        return self._function.call(LookupProducts(product_ids=product_ids), LookupProductsResult)
+
+
+class LambdaUserDirectory(AbstractUserDirectory):
+    def __init__(self, function_name: str) -> None:
+        self._function = FunctionClient(function_name, "users service")
+
+    def exists(self, user_id: str) -> bool:
+        return self._function.call(LookupUser(user_id=user_id), LookupUserResult).exists
+
+
+class LambdaInventory(AbstractInventory):
+    def __init__(self, function_name: str) -> None:
+        self._function = FunctionClient(function_name, "inventory service")
+
+    def reserve(self, order_id: str, lines: list[StockLine]) -> InventoryCommandResult:
+        return self._function.call(ReserveStock(order_id=order_id, lines=lines), InventoryCommandResult)
+
+    def release(self, order_id: str) -> InventoryCommandResult:
+        return self._function.call(ReleaseStock(order_id=order_id), InventoryCommandResult)
+
+    def commit(self, order_id: str) -> InventoryCommandResult:
+        return self._function.call(CommitStock(order_id=order_id), InventoryCommandResult)
+
+    def restock(self, order_id: str) -> InventoryCommandResult:
+        return self._function.call(RestockOrder(order_id=order_id), InventoryCommandResult)
+
+
+class LambdaPayments(AbstractPayments):
+    def __init__(self, function_name: str) -> None:
+        self._function = FunctionClient(function_name, "payments service")
+
+    def charge(self, order_id: str, amount: ChargeAmount, payment_token: str) -> PaymentResult:
+        command = ChargeOrder(order_id=order_id, amount=amount, payment_token=payment_token)
+        return self._function.call(command, PaymentResult)
+
+    def refund(self, order_id: str) -> PaymentResult:
+        return self._function.call(RefundOrder(order_id=order_id), PaymentResult)
+
+
+@functools.cache
+def _sqs_client() -> Any:
+    return boto3.client("sqs", config=Config(connect_timeout=2, read_timeout=5, retries={"max_attempts": 2}))
+
+
+class SqsEventPublisher(AbstractEventPublisher):
+    """`order.created` and `order.cancelled` go to the processor's queue, `order.updated` to subscribers'."""
+
+    def __init__(self, events_queue_url: str, updates_queue_url: str) -> None:
+        self._events_queue_url = events_queue_url
+        self._updates_queue_url = updates_queue_url
+
+    def publish_created(self, event: OrderCreated) -> None:
+        self._send(self._events_queue_url, event)
+
+    def publish_cancelled(self, event: OrderCancelled) -> None:
+        self._send(self._events_queue_url, event)
+
+    def publish_updated(self, event: OrderUpdated) -> None:
+        self._send(self._updates_queue_url, event)
+
+    @staticmethod
+    def _send(queue_url: str, event: BaseModel) -> None:
+        try:
+            _sqs_client().send_message(
+                QueueUrl=queue_url,
+                MessageBody=event.model_dump_json(),
+                # Routing and tracing without parsing the body.
+                MessageAttributes={
+                    "type": {"DataType": "String", "StringValue": event.type},
+                    "version": {"DataType": "Number", "StringValue": str(event.version)},
+                    "correlation_id": {"DataType": "String", "StringValue": event.correlation_id},
+                },
+            )
+        except (BotoCoreError, ClientError) as error:
+            raise DependencyUnavailable("order queues") from error

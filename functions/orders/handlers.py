@@ -1,0 +1,163 @@
+"""Lambda entry points of the orders API, one per HTTP endpoint (see infra/template.yaml)."""
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from typing import Annotated, Any
+
+from aws_lambda_powertools.utilities.idempotency import (
+    DynamoDBPersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyAlreadyInProgressError,
+    IdempotencyPersistenceLayerError,
+    IdempotencyValidationError,
+)
+from botocore.config import Config
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from orders import service
+from orders.bootstrap import create_services
+from orders.domain import Order, OrderLine, OrderStatus, Price
+from orders.repository import DynamoDBOrderRepository
+from shared.errors import Conflict, DependencyUnavailable, FieldError, InvalidInput, Unprocessable
+from shared.http import ApiRequest, ApiResponse, lambda_endpoint
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+
+orders = DynamoDBOrderRepository()
+
+# Idempotency records live in the orders table (the service's own), next to the orders.
+_idempotency_store = DynamoDBPersistenceLayer(
+    table_name=os.environ["ORDERS_TABLE"],
+    key_attr="pk",
+    status_attr="idempotency_status",
+    data_attr="idempotency_response",
+    boto_config=Config(connect_timeout=2, read_timeout=5, retries={"max_attempts": 2}),
+)
+_idempotency_config = IdempotencyConfig(
+    event_key_jmespath="idempotency_key",
+    # The same key with another body is a client bug, not a retry: rejected (422).
+    payload_validation_jmespath="body",
+    expires_after_seconds=24 * 60 * 60,
+    raise_on_no_idempotency_key=True,
+)
+
+
+class OrderLineRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    product_id: Annotated[str, Field(min_length=1, max_length=64)]
+    quantity: Annotated[int, Field(ge=1, le=1000, strict=True)]
+
+
+class PlaceOrderRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    user_id: Annotated[str, Field(min_length=1, max_length=64)]
+    lines: Annotated[list[OrderLineRequest], Field(min_length=1, max_length=50)]
+    payment_token: Annotated[str, Field(min_length=1, max_length=128)]
+
+    @field_validator("lines")
+    @classmethod
+    def _one_line_per_product(cls, lines: list[OrderLineRequest]) -> list[OrderLineRequest]:
+        products = [line.product_id for line in lines]
+        if len(products) != len(set(products)):
+            raise ValueError("each product may appear on one line only")
+        return lines
+
+
+class UserOrdersQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    limit: Annotated[int, Field(ge=1, le=100)] = 20
+    cursor: str | None = None
+
+
+class OrderResponse(BaseModel):
+    id: str
+    user_id: str
+    status: OrderStatus
+    status_reason: str | None
+    lines: list[OrderLine]
+    total: Price
+    payment_id: str | None
+    created_at: datetime
+    updated_at: datetime
+    status_url: str
+
+    @classmethod
+    def of(cls, order: Order) -> OrderResponse:
+        return cls(**order.model_dump(include=set(cls.model_fields) - {"status_url"}),
+                   status_url=f"/orders/{order.id}")
+
+
+class OrderPageResponse(BaseModel):
+    items: list[OrderResponse]
+    next_cursor: str | None
+
+
+def place_order(event: dict, context: Any) -> dict:
+    # Without the context Powertools cannot bound an in-progress record by the time the
+    # function has left: a request that timed out would lock its key (409) until the
+    # record expires, a day later, instead of for at most the function's timeout.
+    _idempotency_config.register_lambda_context(context)
+    return _place_order(event, context)
+
+
+@lambda_endpoint
+def _place_order(request: ApiRequest) -> ApiResponse:
+    key = request.header(IDEMPOTENCY_HEADER)
+    if not key or len(key) > 255:
+        raise InvalidInput(f"{IDEMPOTENCY_HEADER} header required",
+                           [FieldError(IDEMPOTENCY_HEADER, "A unique key of 1 to 255 characters per order")])
+    body = request.parse_body(PlaceOrderRequest)
+    try:
+        stored = _place_order_once(
+            request={"idempotency_key": key, "body": body.model_dump(mode="json")},
+            correlation_id=request.correlation_id,
+        )
+    except IdempotencyValidationError:
+        raise Unprocessable(f"This {IDEMPOTENCY_HEADER} was used for a different request") from None
+    except IdempotencyAlreadyInProgressError:
+        raise Conflict(f"A request with this {IDEMPOTENCY_HEADER} is in progress, retry shortly") from None
+    except IdempotencyPersistenceLayerError as error:
+        raise DependencyUnavailable("orders table") from error
+    return ApiResponse(202, stored, {"Location": stored["status_url"]})
+
+
+@idempotent_function(
+    data_keyword_argument="request", config=_idempotency_config, persistence_store=_idempotency_store
+)
+def _place_order_once(request: dict, correlation_id: str) -> dict:
+    """Runs once per Idempotency-Key; a repeat gets this return value back from the store."""
+    body = PlaceOrderRequest.model_validate(request["body"])
+    order = service.place_order(
+        create_services(),
+        user_id=body.user_id,
+        lines=[service.RequestedLine(line.product_id, line.quantity) for line in body.lines],
+        payment_token=body.payment_token,
+        correlation_id=correlation_id,
+    )
+    return OrderResponse.of(order).model_dump(mode="json")
+
+
+@lambda_endpoint
+def get_order(request: ApiRequest) -> ApiResponse:
+    return ApiResponse(200, OrderResponse.of(orders.get(request.path_params["order_id"])))
+
+
+@lambda_endpoint
+def list_user_orders(request: ApiRequest) -> ApiResponse:
+    query = request.parse_query(UserOrdersQuery)
+    page = orders.list_for_user(request.path_params["user_id"], query.limit, query.cursor)
+    return ApiResponse(200, OrderPageResponse(items=[OrderResponse.of(o) for o in page.items],
+                                              next_cursor=page.next_cursor))
+
+
+@lambda_endpoint
+def cancel_order(request: ApiRequest) -> ApiResponse:
+    order = service.cancel_order(create_services(), request.path_params["order_id"])
+    return ApiResponse(202, OrderResponse.of(order))

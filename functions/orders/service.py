@@ -1,0 +1,184 @@
+"""Order use cases: placing an order, the saga that processes it, cancelling it.
+
+The saga is an orchestration: the processor calls inventory and payments through
+their functions, one step at a time, and records each step on the order before the
+next. (Orchestration over choreography: the whole flow reads top to bottom in one
+place, and each service's policy names the exact functions it may call.) Every step is idempotent at the callee (keyed by order id) and every order
+change is a conditional write, so redelivering a message, or delivering it to two
+workers at once, can neither double-reserve nor double-charge.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aws_lambda_powertools import Logger
+
+from inventory.contracts import StockLine
+from orders.domain import Order, OrderLine, OrderModifiedConcurrently, OrderStatus, Price
+from orders.events import OrderCancelled, OrderCreated, OrderUpdated
+from orders.ports import (
+    AbstractCatalog,
+    AbstractEventPublisher,
+    AbstractInventory,
+    AbstractPayments,
+    AbstractUserDirectory,
+)
+from orders.repository import AbstractOrderRepository
+from payments.contracts import ChargeAmount
+from shared.errors import DependencyUnavailable, FieldError, InvalidInput
+
+logger = Logger()
+
+HOLD_EXPIRED = "stock reservation expired"
+
+
+@dataclass(frozen=True)
+class RequestedLine:
+    product_id: str
+    quantity: int
+
+
+@dataclass
+class OrderServices:
+    """Everything the use cases need; wired once per process by `orders.bootstrap`."""
+
+    orders: AbstractOrderRepository
+    catalog: AbstractCatalog
+    users: AbstractUserDirectory
+    inventory: AbstractInventory
+    payments: AbstractPayments
+    events: AbstractEventPublisher
+
+
+def place_order(
+    services: OrderServices, *, user_id: str, lines: list[RequestedLine], payment_token: str, correlation_id: str
+) -> Order:
+    """Record a PENDING order priced from the catalog and publish `order.created`."""
+    if not services.users.exists(user_id):
+        raise InvalidInput("Unknown user", [FieldError("user_id", f"No user {user_id}")])
+    catalog = services.catalog.lookup([line.product_id for line in lines])
+    if catalog.missing_product_ids:
+        missing = set(catalog.missing_product_ids)
+        raise InvalidInput("Unknown products", [
+            FieldError(f"lines.{position}.product_id", f"No product {line.product_id}")
+            for position, line in enumerate(lines) if line.product_id in missing
+        ])
+    products = {product.id: product for product in catalog.products}
+    if len({product.price.currency for product in products.values()}) > 1:
+        raise InvalidInput("Mixed currencies", [FieldError("lines", "Products are priced in different currencies")])
+    order = Order.place(
+        user_id=user_id,
+        lines=[
+            OrderLine(
+                product_id=line.product_id,
+                sku=products[line.product_id].sku,
+                name=products[line.product_id].name,
+                quantity=line.quantity,
+                unit_price=Price(**products[line.product_id].price.model_dump()),
+            )
+            for line in lines
+        ],
+        payment_token=payment_token,
+        correlation_id=correlation_id,
+    )
+    services.orders.add(order)
+    try:
+        services.events.publish_created(OrderCreated.of(order))
+    except DependencyUnavailable:
+        # Without its event the order would sit PENDING forever: take it back, so
+        # the client's retry (same Idempotency-Key) starts clean.
+        services.orders.discard_unpublished(order)
+        raise
+    return order
+
+
+def process_order(services: OrderServices, order_id: str) -> Order:
+    """Advance an order as far as it can go. Safe to call any number of times."""
+    order = services.orders.get(order_id)
+    if order.is_terminal:
+        # A redelivery, possibly of an attempt that recorded the outcome but failed to
+        # publish it: publish again (same event id, so subscribers see it once).
+        services.events.publish_updated(OrderUpdated.of(order))
+        return order
+    if order.status is OrderStatus.PENDING:
+        order = _reserve_stock(services, order)
+    if order.status is OrderStatus.RESERVED:
+        order = _charge_payment(services, order)
+    return order
+
+
+def _reserve_stock(services: OrderServices, order: Order) -> Order:
+    lines = [StockLine(product_id=line.product_id, quantity=line.quantity) for line in order.lines]
+    result = services.inventory.reserve(order.id, lines)
+    if result.outcome == "OUT_OF_STOCK":
+        reason = "out of stock: " + ", ".join(result.unavailable_product_ids)
+        return _advance(services, order, order.fail(reason))
+    if result.outcome != "RESERVED":
+        # A repeated reserve answers RELEASED once the hold is gone (inventory's sweep
+        # released it while this order waited for a retry): never proceed on it.
+        return _advance(services, order, order.fail(HOLD_EXPIRED))
+    return _advance(services, order, order.reserve(), publish=False)
+
+
+def _charge_payment(services: OrderServices, order: Order) -> Order:
+    amount = ChargeAmount(amount=order.total.amount, currency=order.total.currency)
+    payment = services.payments.charge(order.id, amount, order.payment_token)
+    if payment.status != "CAPTURED":
+        services.inventory.release(order.id)
+        reason = f"payment declined: {payment.decline_reason or payment.status.lower()}"
+        return _advance(services, order, order.fail(reason, payment_id=payment.payment_id))
+    if services.inventory.commit(order.id).outcome != "COMMITTED":
+        # The hold expired while the charge waited for a retry: nothing to ship, give the money back.
+        services.payments.refund(order.id)
+        return _advance(services, order, order.fail(HOLD_EXPIRED, payment_id=payment.payment_id))
+    return _advance(services, order, order.confirm(payment.payment_id), captured_payment_id=payment.payment_id)
+
+
+def _advance(
+    services: OrderServices, before: Order, after: Order, *, publish: bool = True,
+    captured_payment_id: str | None = None,
+) -> Order:
+    """Record a step; if another writer got there first, go on from what it recorded."""
+    try:
+        return _record(services, after, publish)
+    except OrderModifiedConcurrently:
+        current = services.orders.get(before.id)
+        if current.status is OrderStatus.CANCELLED:
+            # Cancelled while this step ran: undo what this attempt did.
+            give_back(services, current.id, payment_id=captured_payment_id)
+        return current
+
+
+def cancel_order(services: OrderServices, order_id: str) -> Order:
+    """Cancel now; what the order holds is given back by the processor (`order.cancelled`).
+
+    The cancellation is recorded first, with a conditional write, so it wins or loses
+    cleanly against the processor; compensation then runs as a message that is retried
+    until it has happened.
+    """
+    order = services.orders.get(order_id)
+    cancelled = _record(services, order.cancel())  # IllegalTransition (409) if FAILED / CANCELLED
+    services.events.publish_cancelled(OrderCancelled.of(cancelled, previous_status=order.status))
+    return cancelled
+
+
+def compensate_cancelled(services: OrderServices, event: OrderCancelled) -> None:
+    give_back(services, event.order_id, payment_id=event.payment_id)
+
+
+def give_back(services: OrderServices, order_id: str, payment_id: str | None) -> None:
+    """Return held or committed stock and refund a capture. Each call is a no-op where nothing was done."""
+    services.inventory.release(order_id)
+    services.inventory.restock(order_id)
+    if payment_id:
+        services.payments.refund(order_id)
+
+
+def _record(services: OrderServices, order: Order, publish: bool = True) -> Order:
+    services.orders.save(order)
+    logger.info("order status changed", extra={"order_id": order.id, "status": order.status.value,
+                                               "reason": order.status_reason,
+                                               "correlation_id": order.correlation_id})
+    if publish:
+        services.events.publish_updated(OrderUpdated.of(order))
+    return order

@@ -1,0 +1,76 @@
+"""SQS consumers: partial batch responses and retry backoff, shared by every consumer.
+
+A failed record is reported in `batchItemFailures` (only real message ids), so only
+it is retried; the rest of the batch is deleted. Before reporting it, its visibility
+is shortened to an exponential backoff, so a transient failure is retried in seconds
+rather than after the queue's full visibility timeout, and reaches the DLQ after
+`maxReceiveCount` receives either way.
+"""
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Callable
+from typing import Any
+
+import boto3
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+logger = Logger()
+
+MAX_BACKOFF_SECONDS = 60
+
+
+@functools.cache
+def _sqs_client() -> Any:
+    return boto3.client("sqs", config=Config(connect_timeout=2, read_timeout=5, retries={"max_attempts": 2}))
+
+
+def backoff_seconds(receive_count: int, base: float) -> int:
+    return int(min(base * 2 ** max(receive_count - 1, 0), MAX_BACKOFF_SECONDS))
+
+
+class BackoffBatchProcessor(BatchProcessor):
+    def __init__(self, queue_url: str, base_backoff_seconds: float = 1.0) -> None:
+        super().__init__(event_type=EventType.SQS)
+        self.queue_url = queue_url
+        self.base_backoff_seconds = base_backoff_seconds
+
+    def failure_handler(self, record: Any, exception: Any) -> Any:
+        sqs_record = SQSRecord(record)
+        receive_count = int(sqs_record.attributes.approximate_receive_count or 1)
+        logger.warning(
+            "Record failed; it will be retried, or moved to the DLQ after maxReceiveCount",
+            extra={"message_id": sqs_record.message_id, "receive_count": receive_count,
+                   "error": f"{exception[0].__name__}: {exception[1]}"},
+        )
+        delay = backoff_seconds(receive_count, self.base_backoff_seconds)
+        try:
+            _sqs_client().change_message_visibility(
+                QueueUrl=self.queue_url, ReceiptHandle=sqs_record.receipt_handle, VisibilityTimeout=delay
+            )
+        except (BotoCoreError, ClientError):
+            # The queue's own visibility timeout still retries it, only later.
+            logger.warning("Could not shorten the retry delay", extra={"message_id": sqs_record.message_id})
+        return super().failure_handler(record, exception)
+
+
+def sqs_consumer(
+    record_handler: Callable[[SQSRecord], None], queue_url_variable: str
+) -> Callable[[dict, Any], dict]:
+    """A Lambda handler for an SQS event-source mapping with ReportBatchItemFailures."""
+    processor = BackoffBatchProcessor(
+        queue_url=os.environ[queue_url_variable],
+        base_backoff_seconds=float(os.environ.get("RETRY_BASE_SECONDS", "1")),
+    )
+
+    def handler(event: dict, context: Any) -> dict:
+        return process_partial_response(
+            event=event, record_handler=record_handler, processor=processor, context=context
+        )
+
+    return handler
