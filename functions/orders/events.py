@@ -94,11 +94,13 @@ class OrderCancelled(BaseModel):
     occurred_at: datetime
     correlation_id: str
     order_id: str
-    previous_status: OrderStatus
+    previous_status: OrderStatus | None = Field(
+        default=None, description="What the order was before; null when a cancel is retried"
+    )
     payment_id: str | None = None
 
     @classmethod
-    def of(cls, order: Order, previous_status: OrderStatus) -> OrderCancelled:
+    def of(cls, order: Order, previous_status: OrderStatus | None) -> OrderCancelled:
         return cls(
             event_id=f"{order.id}:cancelled",
             occurred_at=order.updated_at,

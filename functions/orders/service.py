@@ -157,12 +157,22 @@ def cancel_order(services: OrderServices, order_id: str) -> Order:
     until it has happened.
     """
     order = services.orders.get(order_id)
-    cancelled = _record(services, order.cancel())  # IllegalTransition (409) if FAILED / CANCELLED
+    if order.status is OrderStatus.CANCELLED:
+        # A retry of a cancel whose compensation message may not have gone out: send it
+        # again (same event id; giving back is idempotent). Cancelling stays answered.
+        services.events.publish_cancelled(OrderCancelled.of(order, previous_status=None))
+        return order
+    cancelled = _record(services, order.cancel())  # IllegalTransition (409) if FAILED
     services.events.publish_cancelled(OrderCancelled.of(cancelled, previous_status=order.status))
     return cancelled
 
 
 def compensate_cancelled(services: OrderServices, event: OrderCancelled) -> None:
+    # Only a cancelled order gives anything back, whatever a message claims.
+    if services.orders.get(event.order_id).status is not OrderStatus.CANCELLED:
+        logger.warning("order.cancelled for an order that is not cancelled; ignored",
+                       extra={"order_id": event.order_id})
+        return
     give_back(services, event.order_id, payment_id=event.payment_id)
 
 

@@ -36,7 +36,9 @@ def backoff_seconds(receive_count: int, base: float) -> int:
 
 class BackoffBatchProcessor(BatchProcessor):
     def __init__(self, queue_url: str, base_backoff_seconds: float = 1.0) -> None:
-        super().__init__(event_type=EventType.SQS)
+        # A batch in which every record failed is reported like any other, record by
+        # record, so each still gets its backoff instead of failing the invocation.
+        super().__init__(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
         self.queue_url = queue_url
         self.base_backoff_seconds = base_backoff_seconds
 
