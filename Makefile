@@ -58,3 +58,6 @@ dlq: $(VENV)/.installed
 
 redrive: $(VENV)/.installed
 	@$(PY) -m infra.dlq redrive --queue $(QUEUE) --endpoint http://127.0.0.1:$(PORT)
+
+deploy-localstack: install
+	@$(PY) -m infra.deploy --endpoint http://localhost:4566 --config-env localstack

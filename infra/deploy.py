@@ -81,15 +81,18 @@ def deploy(
     stack_name: str = DEFAULT_STACK,
     config_env: str = "local",
     log_path: Path = LOCAL_STATE / "deploy.log",
+    build_dir: Path = ROOT / ".aws-sam" / "build",
     progress: Callable[[str], None] = lambda message: None,
 ) -> DeployedStack:
+    """`build_dir` apart from the default lets two deploys (two test sessions) run at once."""
     if not SAM_BIN.exists():
         raise DeployError(f"{SAM_BIN} is missing: run `make install`")
     log_path.parent.mkdir(parents=True, exist_ok=True)
     progress("building functions (sam build)")
-    _sam(["build", "--config-env", config_env], endpoint, log_path)
+    _sam(["build", "--config-env", config_env, "--build-dir", str(build_dir)], endpoint, log_path)
     progress(f"deploying stack {stack_name} (sam deploy --config-env {config_env})")
-    _sam(["deploy", "--config-env", config_env, "--stack-name", stack_name], endpoint, log_path)
+    _sam(["deploy", "--config-env", config_env, "--stack-name", stack_name,
+          "--template-file", str(build_dir / "template.yaml")], endpoint, log_path)
     return describe(endpoint, stack_name)
 
 

@@ -17,14 +17,17 @@ import requests
 from infra.deploy import DeployedStack, deploy, local_session
 from infra.emulator import Emulator, free_port
 
-LOG_DIR = Path(__file__).resolve().parents[2] / ".local" / "e2e"
+E2E_DIR = Path(__file__).resolve().parents[2] / ".local" / "e2e"
 
 
 @pytest.fixture(scope="session")
 def stack() -> Iterator[DeployedStack]:
-    LOG_DIR.mkdir(parents=True, exist_ok=True)
-    with Emulator(free_port(), LOG_DIR / "emulator.log") as emulator:
-        yield deploy(emulator.endpoint, log_path=LOG_DIR / "deploy.log")
+    port = free_port()
+    # Per session (port): logs and the SAM build, so sessions never share files.
+    session_dir = E2E_DIR / str(port)
+    session_dir.mkdir(parents=True, exist_ok=True)
+    with Emulator(port, session_dir / "emulator.log") as emulator:
+        yield deploy(emulator.endpoint, log_path=session_dir / "deploy.log", build_dir=session_dir / "build")
 
 
 class Api:
