@@ -30,21 +30,25 @@ $(SAM_VENV)/.installed: infra/requirements-sam.txt
 	@$(SAM_VENV)/bin/pip install --quiet --disable-pip-version-check -r infra/requirements-sam.txt
 	@touch $@
 
-run: install
+# The three virtualenvs are independent: build them side by side.
+run:
+	@$(MAKE) --no-print-directory -j3 install
 	@$(PY) -m infra.run --port $(PORT)
 
-test: install
-	@$(MAKE) --no-print-directory test-unit test-e2e
+test:
+	@$(MAKE) --no-print-directory -j3 install
+	@$(MAKE) --no-print-directory lint test-unit test-e2e
 
 test-unit: install
 	@echo "==> unit tests (moto, in-process)"
-	@$(VENV)/bin/pytest tests/unit -q
+	@$(VENV)/bin/pytest tests/unit -q -n 2
 
 test-e2e: install
 	@echo "==> end-to-end tests (MiniStack + SAM deploy + HTTP)"
 	@$(VENV)/bin/pytest tests/e2e -q
 
 lint: install
+	@echo "==> cfn-lint infra/template.yaml"
 	@$(VENV)/bin/cfn-lint infra/template.yaml
 
 clean:

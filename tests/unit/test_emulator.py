@@ -1,0 +1,35 @@
+"""The emulator's start-up fails loudly: a busy port is a clear error, never a hang or a skip."""
+import socket
+
+import pytest
+
+from infra.emulator import HOST, Emulator, EmulatorError, PortInUse, free_port, port_is_free
+
+
+def test_a_port_in_use_is_refused_with_a_clear_message(tmp_path):
+    with socket.socket() as busy:
+        busy.bind((HOST, 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+
+        with pytest.raises(PortInUse) as refused:
+            Emulator(port, tmp_path / "emulator.log").start()
+
+    assert f"Port {port}" in str(refused.value)
+    assert "PORT=" in str(refused.value)  # tells how to pick another one
+
+
+def test_free_port_is_free():
+    port = free_port()
+    assert port_is_free(port)
+
+
+def test_an_emulator_that_exits_at_once_is_an_error(tmp_path, monkeypatch):
+    # A stand-in binary that dies immediately, as MiniStack would on a broken install.
+    broken = tmp_path / "ministack"
+    broken.write_text("#!/bin/sh\necho 'boom' >&2\nexit 3\n")
+    broken.chmod(0o755)
+    monkeypatch.setattr("infra.emulator.EMULATOR_BIN", broken)
+
+    with pytest.raises(EmulatorError, match="exited with code 3"):
+        Emulator(free_port(), tmp_path / "emulator.log").start(timeout=10)
