@@ -43,12 +43,12 @@ def _sqs_and_outputs(endpoint: str, stack_name: str) -> tuple[Any, dict[str, str
     return session.client("sqs"), outputs
 
 
-def peek(sqs: Any, dlq_url: str, limit: int = 100) -> list[DeadLetter]:
-    """Read up to `limit` messages without removing them (they reappear within seconds)."""
+def peek(sqs: Any, dlq_url: str, limit: int = 100, hide_seconds: int = 5) -> list[DeadLetter]:
+    """Read up to `limit` messages without removing them (they reappear after `hide_seconds`)."""
     seen: dict[str, DeadLetter] = {}
     while len(seen) < limit:
         batch = sqs.receive_message(
-            QueueUrl=dlq_url, MaxNumberOfMessages=10, VisibilityTimeout=5, WaitTimeSeconds=0,
+            QueueUrl=dlq_url, MaxNumberOfMessages=10, VisibilityTimeout=hide_seconds, WaitTimeSeconds=0,
             AttributeNames=["All"], MessageAttributeNames=["All"],
         ).get("Messages", [])
         fresh = [m for m in batch if m["MessageId"] not in seen]

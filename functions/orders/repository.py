@@ -3,7 +3,8 @@
 Table layout (one table for the service):
   pk = ORDER#<id>          the order; `user_id` + `created_key` put it in the
                            `by_user` index that lists a customer's orders, newest first.
-  pk = idempotency#...     Powertools idempotency records of `POST /orders`
+  pk = <function>.orders.handlers._place_order_once#<hash>
+                           Powertools idempotency records of `POST /orders`
                            (expire through the table's TTL attribute `expiration`).
 """
 from __future__ import annotations
