@@ -91,8 +91,9 @@ def deploy(
     progress("building functions (sam build)")
     _sam(["build", "--config-env", config_env, "--build-dir", str(build_dir)], endpoint, log_path)
     progress(f"deploying stack {stack_name} (sam deploy --config-env {config_env})")
-    _sam(["deploy", "--config-env", config_env, "--stack-name", stack_name,
-          "--template-file", str(build_dir / "template.yaml")], endpoint, log_path)
+    # --config-file: with --template-file, sam looks for samconfig.toml beside the built template.
+    _sam(["deploy", "--config-env", config_env, "--config-file", str(ROOT / "samconfig.toml"),
+          "--stack-name", stack_name, "--template-file", str(build_dir / "template.yaml")], endpoint, log_path)
     return describe(endpoint, stack_name)
 
 
