@@ -94,6 +94,16 @@ def with_body(event: dict, payload: Any = None, *, raw: str | None = None) -> di
     return event
 
 
+def with_header(event: dict, name: str, value: str | None) -> dict:
+    event = copy.deepcopy(event)
+    for headers in (event["headers"], event["multiValueHeaders"]):
+        headers.pop(name, None)
+    if value is not None:
+        event["headers"][name] = value
+        event["multiValueHeaders"][name] = [value]
+    return event
+
+
 def with_path_param(event: dict, name: str, value: str) -> dict:
     event = copy.deepcopy(event)
     event["pathParameters"][name] = value

@@ -22,6 +22,7 @@ from orders.repository import DynamoDBOrderRepository
 from orders.service import OrderServices
 from products.contracts import ProductSnapshot
 from products.domain import Money
+from tests.unit.api_events import with_body, with_header, with_path_param, with_query
 from tests.unit.order_fakes import FakeCatalog, FakeInventory, FakeUserDirectory, fake_services
 from tests.unit.stored import stored_items
 
@@ -35,37 +36,6 @@ ORDER_FIELDS = {"id", "user_id", "status", "status_reason", "lines", "total", "p
 
 def sample(name: str) -> dict:
     return json.loads((EVENTS / f"{name}.json").read_text())
-
-
-def with_body(event: dict, payload: Any = None, *, raw: str | None = None) -> dict:
-    event = copy.deepcopy(event)
-    event["body"] = raw if payload is None else json.dumps(payload)
-    return event
-
-
-def with_header(event: dict, name: str, value: str | None) -> dict:
-    event = copy.deepcopy(event)
-    for headers in (event["headers"], event["multiValueHeaders"]):
-        headers.pop(name, None)
-    if value is not None:
-        event["headers"][name] = value
-        event["multiValueHeaders"][name] = [value]
-    return event
-
-
-def with_path_param(event: dict, name: str, value: str) -> dict:
-    event = copy.deepcopy(event)
-    event["pathParameters"][name] = value
-    event["path"] = event["resource"].replace(f"{{{name}}}", value)
-    event["requestContext"]["path"] = f"/{event['requestContext']['stage']}{event['path']}"
-    return event
-
-
-def with_query(event: dict, query: dict[str, str] | None) -> dict:
-    event = copy.deepcopy(event)
-    event["queryStringParameters"] = query or None
-    event["multiValueQueryStringParameters"] = {k: [v] for k, v in query.items()} if query else None
-    return event
 
 
 class LambdaContext:
