@@ -65,3 +65,23 @@ redrive: $(VENV)/.installed
 
 deploy-localstack: install
 	@$(PY) -m infra.deploy --endpoint http://localhost:4566 --config-env localstack
+
+# API keys on the usage-plan tiers (docs/usage-plans.md). ENDPOINT= (empty) means AWS.
+ENDPOINT ?= http://127.0.0.1:$(PORT)
+KEYS := $(PY) -m infra.keys --endpoint '$(ENDPOINT)'
+.PHONY: keys key-create key-disable key-rotate key-usage
+
+keys: $(VENV)/.installed
+	@$(KEYS) list
+
+key-create: $(VENV)/.installed
+	@$(KEYS) create --user $(USER_NAME) --tier $(TIER)
+
+key-disable: $(VENV)/.installed
+	@$(KEYS) disable $(KEY)
+
+key-rotate: $(VENV)/.installed
+	@$(KEYS) rotate $(KEY)
+
+key-usage: $(VENV)/.installed
+	@$(KEYS) usage $(KEY)

@@ -72,3 +72,10 @@ app.register_blueprint(orders)
 app.register_blueprint(payments)
 app.register_blueprint(products)
 app.register_blueprint(users)
+
+if os.environ.get("SHOP_STACK_FILE"):
+    # API Gateway's keys, usage plans and throttles in front of the routes, as deployed
+    # (plans from the template, keys from the emulator): docs/usage-plans.md.
+    from infra.usage_plans import install_local_gateway  # noqa: E402
+
+    install_local_gateway(app, Path(__file__).resolve().parent / os.environ["SHOP_STACK_FILE"])
