@@ -57,7 +57,8 @@ class KeyAdmin:
         stack = session.client("cloudformation").describe_stacks(StackName=stack_name)["Stacks"][0]
         self.outputs = {item["OutputKey"]: item["OutputValue"] for item in stack.get("Outputs", [])}
         # plan id -> tier; plans the stack has that are no tier (the test quota plan) too.
-        self.plan_tiers = {self.outputs[output]: tier for tier, output in TIERS.items() if output in self.outputs}
+        self.plan_tiers = {self.outputs[output]: tier for tier, output in TIERS.items()
+                           if output in self.outputs}
         for output, plan_id in self.outputs.items():
             if output.endswith("PlanId") and plan_id not in self.plan_tiers:
                 self.plan_tiers[plan_id] = output.removesuffix("PlanId").lower()
@@ -181,7 +182,8 @@ def emulator_usage(admin: KeyAdmin, key_id: str, usage_file: Path) -> dict[str, 
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--endpoint", default="http://127.0.0.1:4566",
                         help="emulator endpoint; '' for AWS (default boto3 session)")
     parser.add_argument("--stack-name", default=DEFAULT_STACK)
@@ -190,7 +192,8 @@ def main(argv: list[str] | None = None) -> int:
     create.add_argument("--user", required=True)
     create.add_argument("--tier", required=True, choices=sorted(TIERS))
     commands.add_parser("list", help="keys, their tiers, enabled")
-    for name, text in (("disable", "refuse a key from now on"), ("rotate", "new key on the same plan; old one disabled"),
+    for name, text in (("disable", "refuse a key from now on"),
+                       ("rotate", "new key on the same plan; old one disabled"),
                        ("usage", "quota used and left in the current period")):
         command = commands.add_parser(name, help=text)
         command.add_argument("key_id")

@@ -88,7 +88,8 @@ def test_each_tier_accepts_rate_times_seconds_plus_burst(stack, admin, warm, tie
     rate, burst = limits(plan)
     [counts] = hammer(stack, [key.value], seconds, threads_per_key=10 if tier == "partner" else 4)
     expected = rate * seconds + burst
-    print(f"{tier}: {accepted(counts)} accepted of {sum(counts.values())} in {seconds} s; expected {expected}")
+    print(f"{tier}: {accepted(counts)} accepted of {sum(counts.values())} in {seconds} s; "
+          f"expected {expected}")
     assert set(counts) <= {404, 429}, counts
     assert counts[429] > 0, "the client never went past the plan's rate"
     assert abs(accepted(counts) - expected) <= 0.1 * expected, (counts, expected)
@@ -108,8 +109,9 @@ def test_two_keys_on_one_plan_are_throttled_independently(stack, admin, warm):
 def _handler_log(aws, since_ms: int) -> str:
     """Everything the GetProduct function logged since `since_ms`: its access log has each path."""
     logs = aws.client("logs")
-    groups = [group["logGroupName"] for page in logs.get_paginator("describe_log_groups").paginate(
-        logGroupNamePrefix="/aws/lambda/") for group in page["logGroups"] if "GetProductFunction" in group["logGroupName"]]
+    pages = logs.get_paginator("describe_log_groups").paginate(logGroupNamePrefix="/aws/lambda/")
+    groups = [group["logGroupName"] for page in pages for group in page["logGroups"]
+              if "GetProductFunction" in group["logGroupName"]]
     assert groups, "no log group of the GetProduct function"
     lines = []
     for group in groups:
@@ -166,7 +168,8 @@ def test_rotate_gives_a_new_key_on_the_same_plan_and_refuses_the_old(stack, admi
     new = admin.rotate(old.id)
     assert (new.name, new.plan_id, new.tier) == (old.name, old.plan_id, "standard")
     assert new.value != old.value
-    answers = {name: requests.get(f"{stack.base_url}/products/absent", headers={"x-api-key": value}, timeout=30)
+    answers = {name: requests.get(f"{stack.base_url}/products/absent", headers={"x-api-key": value},
+                                  timeout=30)
                for name, value in (("old", old.value), ("new", new.value))}
     assert (answers["old"].status_code, answers["old"].json()) == (403, FORBIDDEN)
     assert answers["new"].status_code == 404
@@ -203,3 +206,28 @@ def test_post_orders_has_its_own_tighter_throttle(stack, admin):
     statuses = [http.post(f"{stack.base_url}/orders", json={}, timeout=30).status_code
                 for _ in range(limits("FreePlan")[1])]
     assert sum(status != 429 for status in statuses) <= int(method["BurstLimit"]) + 1, statuses
+
+
+def test_the_operator_command(stack, capsys):
+    from infra.keys import main
+
+    common = ["--endpoint", stack.endpoint, "--stack-name", stack.stack_name]
+    name = user()
+    assert main([*common, "create", "--user", name, "--tier", "standard"]) == 0
+    created = dict(line.split(None, 1) for line in capsys.readouterr().out.splitlines())
+    assert created["tier"].startswith("standard")
+    answer = requests.get(f"{stack.base_url}/products/absent", headers={"x-api-key": created["value"]},
+                          timeout=30)
+    assert answer.status_code == 404
+
+    assert main([*common, "list"]) == 0
+    [row] = [line.split() for line in capsys.readouterr().out.splitlines() if name in line]
+    assert row == [created["id"], name, "standard", "yes"]
+
+    assert main([*common, "usage", created["id"], "--usage-file", "/nonexistent/usage.json"]) == 2
+    assert "unavailable on the emulator" in capsys.readouterr().err
+
+    assert main([*common, "disable", created["id"]]) == 0
+    assert main([*common, "list"]) == 0
+    [row] = [line.split() for line in capsys.readouterr().out.splitlines() if name in line]
+    assert row == [created["id"], name, "-", "no"]
