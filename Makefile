@@ -8,11 +8,11 @@ EMULATOR_VENV := .venv-emulator
 SAM_VENV := .venv-sam
 PY := $(VENV)/bin/python
 
-.PHONY: install run test test-unit test-e2e lint clean event-schemas dlq redrive
+.PHONY: install run test test-unit test-e2e lint clean event-schemas dlq redrive openapi chromium
 
 install: $(VENV)/.installed $(EMULATOR_VENV)/.installed $(SAM_VENV)/.installed
 
-$(VENV)/.installed: requirements-dev.txt infra/dependencies/requirements.txt
+$(VENV)/.installed: requirements-dev.txt infra/dependencies/requirements.txt infra/docs_dependencies/requirements.txt
 	@echo "==> project virtualenv ($(VENV))"
 	@$(PYTHON) -m venv $(VENV)
 	@$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
@@ -43,7 +43,7 @@ test-unit: install
 	@echo "==> unit tests (moto, in-process)"
 	@$(VENV)/bin/pytest tests/unit -q -n 2
 
-test-e2e: install
+test-e2e: install chromium
 	@echo "==> end-to-end tests (MiniStack + SAM deploy + HTTP)"
 	@$(VENV)/bin/pytest tests/e2e -q
 
@@ -63,13 +63,21 @@ dlq: $(VENV)/.installed
 redrive: $(VENV)/.installed
 	@$(PY) -m infra.dlq redrive --queue $(QUEUE) --endpoint http://127.0.0.1:$(PORT)
 
-# One order's log lines from every function, in time order (docs/observability.md).
-.PHONY: trail
-trail: $(VENV)/.installed
-	@$(PY) -m infra.trail $(ORDER) --endpoint http://127.0.0.1:$(PORT)
-
 deploy-localstack: install
 	@$(PY) -m infra.deploy --endpoint http://localhost:4566 --config-env localstack
+
+# docs/openapi.json and the docs function's copy, from the template and the handlers'
+# contracts (tests/unit/test_openapi.py fails when they are stale).
+openapi: $(VENV)/.installed
+	@$(PY) -m infra.openapi
+
+# Headless Chromium for tests/e2e/test_docs_page.py (Debian's package; CI runs as root).
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then \
+		echo "==> installing chromium"; \
+		apt-get install -y -qq chromium >/dev/null 2>&1 || \
+			{ apt-get update -qq && apt-get install -y -qq chromium; }; \
+	fi
 
 # API keys on the usage-plan tiers (docs/usage-plans.md). ENDPOINT= (empty) means AWS.
 ENDPOINT ?= http://127.0.0.1:$(PORT)

@@ -58,6 +58,7 @@ def _use_deployed_stack(stack_file: str) -> None:
 if os.environ.get("SHOP_STACK_FILE"):
     _use_deployed_stack(os.environ["SHOP_STACK_FILE"])
 
+from docs.routes import bp as docs  # noqa: E402
 from health.routes import bp as health  # noqa: E402
 from inventory.routes import bp as inventory  # noqa: E402
 from orders.routes import bp as orders  # noqa: E402
@@ -66,6 +67,7 @@ from products.routes import bp as products  # noqa: E402
 from users.routes import bp as users  # noqa: E402
 
 app = Chalice(app_name="shop")
+app.register_blueprint(docs)
 app.register_blueprint(health)
 app.register_blueprint(inventory)
 app.register_blueprint(orders)

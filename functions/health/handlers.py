@@ -8,10 +8,12 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from typing import Literal
 
 import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
+from pydantic import BaseModel
 
 from shared.http import ApiRequest, ApiResponse, lambda_endpoint
 
@@ -56,7 +58,15 @@ def _checks() -> dict[str, Callable[[], str]]:
     return checks
 
 
-@lambda_endpoint
+class HealthReport(BaseModel):
+    """200 when every check is "ok"; 503 lists the failing ones."""
+
+    status: Literal["ok", "unavailable"]
+    failing: list[str] | None = None
+    checks: dict[str, str]
+
+
+@lambda_endpoint(responses={200: HealthReport, 503: HealthReport})
 def check_health(request: ApiRequest) -> ApiResponse:
     checks = _checks()
     with ThreadPoolExecutor(max_workers=max(len(checks), 1)) as pool:

@@ -50,7 +50,7 @@ _PRODUCT_ID = TypeAdapter(ProductId)
 
 
 class SetStockRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"on_hand": 25}]})
 
     on_hand: Annotated[int, Field(ge=0, le=MAX_ON_HAND, strict=True)]
 
@@ -78,14 +78,14 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-@lambda_endpoint
+@lambda_endpoint(body=SetStockRequest, responses={200: StockResponse}, errors=(400, 409))
 def set_stock(request: ApiRequest) -> ApiResponse:
     product_id = _product_id(request)
     body = request.parse_body(SetStockRequest)
     return ApiResponse(200, StockResponse.of(service.set_stock(stock, product_id, body.on_hand)))
 
 
-@lambda_endpoint
+@lambda_endpoint(responses={200: StockResponse}, errors=(400, 404))
 def get_stock(request: ApiRequest) -> ApiResponse:
     return ApiResponse(200, StockResponse.of(service.get_stock(stock, _product_id(request))))
 

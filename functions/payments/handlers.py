@@ -31,7 +31,7 @@ class PaymentResponse(BaseModel):
         return cls.model_validate(payment, from_attributes=True)
 
 
-@lambda_endpoint
+@lambda_endpoint(responses={200: PaymentResponse}, errors=(404,))
 def get_payment(request: ApiRequest) -> ApiResponse:
     payment = service.get_payment(payments, request.path_params["payment_id"])
     return ApiResponse(200, PaymentResponse.of(payment))

@@ -15,7 +15,10 @@ products = DynamoDBProductRepository()
 
 
 class CreateProductRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "sku": "TSHIRT-RED-M", "name": "Red T-shirt, M", "description": "100% cotton",
+        "price": {"amount": 1999, "currency": "EUR"},
+    }]})
 
     sku: Sku
     name: ProductName
@@ -65,7 +68,7 @@ class ProductPageResponse(BaseModel):
     next_cursor: str | None
 
 
-@lambda_endpoint
+@lambda_endpoint(body=CreateProductRequest, responses={201: ProductResponse}, errors=(409,))
 def create_product(request: ApiRequest) -> ApiResponse:
     body = request.parse_body(CreateProductRequest)
     product = service.create_product(
@@ -75,13 +78,13 @@ def create_product(request: ApiRequest) -> ApiResponse:
                        {"Location": f"/products/{product.id}"})
 
 
-@lambda_endpoint
+@lambda_endpoint(responses={200: ProductResponse}, errors=(404,))
 def get_product(request: ApiRequest) -> ApiResponse:
     product = service.get_product(products, request.path_params["product_id"])
     return ApiResponse(200, ProductResponse.of(product))
 
 
-@lambda_endpoint
+@lambda_endpoint(query=ListProductsQuery, responses={200: ProductPageResponse})
 def list_products(request: ApiRequest) -> ApiResponse:
     query = request.parse_query(ListProductsQuery)
     page = service.list_products(products, query.limit, query.cursor)
@@ -91,14 +94,14 @@ def list_products(request: ApiRequest) -> ApiResponse:
     ))
 
 
-@lambda_endpoint
+@lambda_endpoint(body=UpdateProductRequest, responses={200: ProductResponse}, errors=(404, 409))
 def update_product(request: ApiRequest) -> ApiResponse:
     changes = request.parse_body(UpdateProductRequest)
     product = service.update_product(products, request.path_params["product_id"], changes)
     return ApiResponse(200, ProductResponse.of(product))
 
 
-@lambda_endpoint
+@lambda_endpoint(responses={204: None}, errors=(404,))
 def delete_product(request: ApiRequest) -> ApiResponse:
     service.delete_product(products, request.path_params["product_id"])
     return ApiResponse(204)

@@ -26,7 +26,6 @@ from shared.errors import (
     NotFound,
     Unprocessable,
 )
-from shared.observability import invocation_scope
 
 logger = Logger()
 
@@ -98,12 +97,15 @@ class ApiRequest:
 @dataclass(frozen=True)
 class ApiResponse:
     status: int
-    body: BaseModel | Mapping[str, Any] | None = None
+    # A str body is sent as is, with the Content-Type its headers give (e.g. the docs page).
+    body: BaseModel | Mapping[str, Any] | str | None = None
     headers: Mapping[str, str] = field(default_factory=dict)
 
     def to_proxy_result(self) -> dict:
         if self.body is None:
             return {"statusCode": self.status, "headers": dict(self.headers), "body": ""}
+        if isinstance(self.body, str):
+            return {"statusCode": self.status, "headers": dict(self.headers), "body": self.body}
         if isinstance(self.body, BaseModel):
             payload = self.body.model_dump_json()
         else:
@@ -136,27 +138,75 @@ def error_response(error: DomainError) -> ApiResponse:
     return ApiResponse(status, body, headers)
 
 
-def lambda_endpoint(endpoint: Callable[[ApiRequest], ApiResponse]) -> LambdaHandler:
-    """Turn an endpoint into a Lambda handler that never lets an exception escape."""
+@dataclass(frozen=True)
+class EndpointDoc:
+    """What an endpoint accepts and answers, as declared next to its code.
 
+    infra/openapi.py builds the OpenAPI document from these and the template's routes.
+    `responses` maps each non-error status to its body: a pydantic model, None (no
+    body), or media type(s) of a non-JSON body. `errors` lists the DomainError statuses
+    (400, 404, 409, 422) the endpoint can answer; 400 is implied by `body`, `query` and
+    `headers`, and 500/503 by every endpoint.
+    """
+
+    summary: str
+    responses: Mapping[int, Any]
+    body: type[BaseModel] | None = None
+    query: type[BaseModel] | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)  # required header -> description
+    errors: tuple[int, ...] = ()
+
+
+def lambda_endpoint(
+    endpoint: Callable[[ApiRequest], ApiResponse] | None = None,
+    *,
+    body: type[BaseModel] | None = None,
+    query: type[BaseModel] | None = None,
+    responses: Mapping[int, Any] | None = None,
+    headers: Mapping[str, str] | None = None,
+    errors: tuple[int, ...] = (),
+) -> Any:
+    """Turn an endpoint into a Lambda handler that never lets an exception escape.
+
+    Bare (`@lambda_endpoint`) or with the endpoint's contract for the API document:
+    `@lambda_endpoint(body=CreateProductRequest, responses={201: ProductResponse}, errors=(409,))`.
+    The contract is kept on the handler as `handler.endpoint_doc`.
+    """
+    if endpoint is None:
+        return functools.partial(
+            lambda_endpoint, body=body, query=query, responses=responses, headers=headers, errors=errors
+        )
+    handler = _lambda_handler(endpoint)
+    if responses is not None:
+        summary = (endpoint.__doc__ or endpoint.__name__.strip("_").replace("_", " ")).strip()
+        handler.endpoint_doc = EndpointDoc(  # type: ignore[attr-defined]
+            summary=summary.splitlines()[0].rstrip("."),
+            responses=dict(responses),
+            body=body,
+            query=query,
+            headers=dict(headers or {}),
+            errors=tuple(errors),
+        )
+    return handler
+
+
+def _lambda_handler(endpoint: Callable[[ApiRequest], ApiResponse]) -> LambdaHandler:
     @functools.wraps(endpoint)
     def handler(event: dict, context: Any) -> dict:
         request = ApiRequest.from_event(event)
-        # Every line of the invocation, the access line included, carries the correlation id.
-        with invocation_scope(correlation_id=request.correlation_id):
-            try:
-                response = endpoint(request)
-            except DomainError as error:
-                response = error_response(error)
-            except Exception:
-                logger.exception("Unhandled error", extra={"method": request.method, "path": request.path})
-                response = ApiResponse(500, {"code": "internal_error", "message": "Internal server error"})
-            # One structured line per invocation: the access log, and MiniStack answers
-            # ~50 ms faster for a handler that prints something.
-            logger.info(
-                "request",
-                extra={"method": request.method, "path": request.path, "status": response.status},
-            )
+        try:
+            response = endpoint(request)
+        except DomainError as error:
+            response = error_response(error)
+        except Exception:
+            logger.exception("Unhandled error", extra={"method": request.method, "path": request.path})
+            response = ApiResponse(500, {"code": "internal_error", "message": "Internal server error"})
+        # One structured line per invocation: the access log, and MiniStack answers
+        # ~50 ms faster for a handler that prints something.
+        logger.info(
+            "request",
+            extra={"method": request.method, "path": request.path, "status": response.status},
+        )
         return response.to_proxy_result()
 
     return handler

@@ -1,0 +1,303 @@
+"""The API's OpenAPI 3 document, built from the code: `python -m infra.openapi`.
+
+One source of truth for each part of it:
+  routes       infra/template.yaml's Api events: method, path, API-key requirement, handler
+  contracts    each handler's `lambda_endpoint(...)` declaration (shared.http.EndpointDoc):
+               request body, query and header models, success statuses and bodies,
+               the domain errors it answers
+  schemas      the pydantic models themselves
+  errors       shared.http's error body, and API Gateway's own 403/429 answers
+
+It writes docs/openapi.json (committed, for readers and tools) and the same bytes to
+functions/docs/openapi.json (what the deployed docs function serves).
+tests/unit/test_openapi.py fails when either differs from what the code says now.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cfnlint.decode import cfn_yaml
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATE_PATH = ROOT / "infra" / "template.yaml"
+FUNCTIONS_DIR = ROOT / "functions"
+OUTPUTS = (ROOT / "docs" / "openapi.json", FUNCTIONS_DIR / "docs" / "openapi.json")
+
+API_KEY_SCHEME = "ApiKey"
+# Deployed routes that are not part of the API clients use, and why. Documented nowhere
+# else, so they are listed here; tests/unit/test_openapi.py holds the template to this.
+UNDOCUMENTED_ROUTES = {
+    ("get", "/reference/products/{product_id}"):
+        "the benchmark's bare reference for GET /products/{product_id} (docs/benchmarks.md)",
+}
+REF = "#/components/schemas/{model}"
+
+# Domain error statuses (shared.http._STATUS_BY_ERROR) and how the document describes them.
+ERROR_DESCRIPTIONS = {
+    400: "Invalid request: `errors` names each invalid field",
+    404: "Not found",
+    409: "Conflict with the resource's current state",
+    422: "Well-formed but cannot be honoured as sent",
+    500: "Unexpected error (no details are given)",
+    503: "A dependency is unavailable; retry after `Retry-After` seconds",
+}
+ERROR_EXAMPLES = {
+    400: {"code": "invalid_request", "message": "Invalid request body",
+          "errors": [{"field": "price.amount", "message": "Input should be greater than 0"}]},
+    404: {"code": "not_found", "message": "Product 0b8f0d0e not found"},
+    409: {"code": "conflict", "message": "SKU TSHIRT-RED-M already exists"},
+    422: {"code": "unprocessable", "message": "This Idempotency-Key was used for a different request"},
+    500: {"code": "internal_error", "message": "Internal server error"},
+    503: {"code": "dependency_unavailable", "message": "products table is unavailable, try again later"},
+}
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str  # lower case, as OpenAPI keys operations
+    path: str
+    api_key_required: bool
+    handler: str  # module.function, as the template names it
+
+
+def template_routes(template: dict[str, Any]) -> list[Route]:
+    """Every Api event of the template's functions, with the API key rule that applies."""
+    resources = template["Resources"]
+    routes = []
+    for function in resources.values():
+        if function["Type"] != "AWS::Serverless::Function":
+            continue
+        for event in function["Properties"].get("Events", {}).values():
+            if event["Type"] != "Api":
+                continue
+            properties = event["Properties"]
+            api = resources[properties["RestApiId"]["Ref"]]["Properties"]
+            key_required = properties.get("Auth", {}).get(
+                "ApiKeyRequired", api.get("Auth", {}).get("ApiKeyRequired", False)
+            )
+            routes.append(Route(properties["Method"].lower(), properties["Path"], bool(key_required),
+                                function["Properties"]["Handler"]))
+    return sorted(routes, key=lambda route: (route.path, route.method))
+
+
+def _import_handlers(template: dict[str, Any], routes: list[Route]) -> dict[str, Any]:
+    """Import each route's handler as its function would: with its environment set."""
+    if str(FUNCTIONS_DIR) not in sys.path:
+        sys.path.insert(0, str(FUNCTIONS_DIR))
+    # Modules read settings at import; nothing is called, so placeholders do. They are
+    # taken back afterwards: the caller's environment (a test session's) stays its own.
+    saved = dict(os.environ)
+    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+    for function in template["Resources"].values():
+        if function["Type"] == "AWS::Serverless::Function":
+            variables = function["Properties"].get("Environment", {}).get("Variables", {})
+            for name, value in variables.items():
+                os.environ.setdefault(name, value if isinstance(value, str) else f"openapi-{name.lower()}")
+    try:
+        handlers = {}
+        for route in routes:
+            module_name, _, name = route.handler.rpartition(".")
+            handlers[route.handler] = getattr(importlib.import_module(module_name), name)
+        return handlers
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def build_document(template: dict[str, Any] | None = None) -> dict[str, Any]:
+    template = template or cfn_yaml.load(str(TEMPLATE_PATH))
+    routes = [route for route in template_routes(template)
+              if (route.method, route.path) not in UNDOCUMENTED_ROUTES]
+    handlers = _import_handlers(template, routes)
+    docs = {}
+    for route in routes:
+        doc = getattr(handlers[route.handler], "endpoint_doc", None)
+        if doc is None:
+            raise SystemExit(
+                f"{route.handler} ({route.method.upper()} {route.path}) declares no contract: "
+                "decorate it with lambda_endpoint(responses=..., ...)"
+            )
+        docs[route] = doc
+
+    # Every model once: request models as validated, response models as serialized.
+    wanted: list[tuple[type[BaseModel], str]] = []
+    for doc in docs.values():
+        if doc.body is not None and (doc.body, "validation") not in wanted:
+            wanted.append((doc.body, "validation"))
+        for body in doc.responses.values():
+            if isinstance(body, type) and issubclass(body, BaseModel) and (body, "serialization") not in wanted:
+                wanted.append((body, "serialization"))
+    refs, definitions = models_json_schema(wanted, ref_template=REF)
+    schemas = dict(sorted(definitions.get("$defs", {}).items()))
+    schemas["Error"] = _error_schema()
+    schemas["GatewayError"] = {
+        "type": "object",
+        "title": "GatewayError",
+        "description": "Answered by API Gateway itself, before any function runs",
+        "properties": {"message": {"type": "string"}},
+        "required": ["message"],
+    }
+
+    paths: dict[str, dict[str, Any]] = {}
+    for route, doc in docs.items():
+        paths.setdefault(route.path, {})[route.method] = _operation(route, doc, refs)
+    return {
+        "openapi": "3.0.3",
+        "info": {
+            "title": "Shop API",
+            "version": "1.0.0",
+            "description": (
+                "Serverless e-commerce backend: products, users, inventory, orders, payments.\n\n"
+                "Every route but `GET /health` and the reference itself needs an API key in the "
+                "`x-api-key` header. A request over the key's usage plan is answered 429 by "
+                "API Gateway; a missing or unknown key, 403."
+            ),
+        },
+        "tags": [{"name": tag} for tag in sorted({_tag(route) for route in docs})],
+        "paths": paths,
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {
+                API_KEY_SCHEME: {"type": "apiKey", "in": "header", "name": "x-api-key"},
+            },
+        },
+    }
+
+
+def _tag(route: Route) -> str:
+    return route.path.strip("/").split("/")[0]
+
+
+def _operation(route: Route, doc: Any, refs: dict) -> dict[str, Any]:
+    operation: dict[str, Any] = {
+        "tags": [_tag(route)],
+        "summary": doc.summary[:1].upper() + doc.summary[1:],
+        "operationId": route.handler.rpartition(".")[2],
+        "security": [{API_KEY_SCHEME: []}] if route.api_key_required else [],
+    }
+    parameters = [
+        {"name": name, "in": "path", "required": True, "schema": {"type": "string", "minLength": 1}}
+        for name in re.findall(r"\{(\w+)\}", route.path)
+    ]
+    for name, description in doc.headers.items():
+        parameters.append({"name": name, "in": "header", "required": True, "description": description,
+                           "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+                           "example": "9c5b94b1-35ad-49bb-b118-8e8fc24abf80"})
+    if doc.query is not None:
+        query = doc.query.model_json_schema(mode="validation", ref_template=REF)
+        required = set(query.get("required", []))
+        for name, schema in query.get("properties", {}).items():
+            parameters.append({"name": name, "in": "query", "required": name in required,
+                               "schema": {k: v for k, v in schema.items() if k != "title"}})
+    if parameters:
+        operation["parameters"] = parameters
+    if doc.body is not None:
+        operation["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": refs[(doc.body, "validation")]}},
+        }
+
+    responses: dict[str, Any] = {}
+    for status, body in sorted(doc.responses.items()):
+        responses[str(status)] = _success_response(status, body, refs)
+    errors = set(doc.errors) | {500}
+    if doc.body is not None or doc.query is not None or doc.headers:
+        errors.add(400)
+    if 503 not in doc.responses:
+        errors.add(503)
+    for status in sorted(errors):
+        response: dict[str, Any] = {
+            "description": ERROR_DESCRIPTIONS[status],
+            "content": {"application/json": {"schema": {"$ref": REF.format(model="Error")},
+                                             "example": ERROR_EXAMPLES[status]}},
+        }
+        if status == 503:
+            response["headers"] = {"Retry-After": {"schema": {"type": "string"}}}
+        responses[str(status)] = response
+    if route.api_key_required:
+        responses["403"] = _gateway_response("Missing or unknown API key (API Gateway)", "Forbidden")
+        responses["429"] = _gateway_response(
+            "Over the key's usage plan: throttled (`Too Many Requests`) or quota spent "
+            "(`Limit Exceeded`) (API Gateway)", "Too Many Requests")
+    operation["responses"] = dict(sorted(responses.items()))
+    return operation
+
+
+def _success_response(status: int, body: Any, refs: dict) -> dict[str, Any]:
+    description = {200: "OK", 201: "Created", 202: "Accepted", 204: "No content",
+                   503: "Unavailable"}.get(status, "Answer")
+    if body is None:
+        return {"description": description}
+    if isinstance(body, type) and issubclass(body, BaseModel):
+        return {"description": description,
+                "content": {"application/json": {"schema": refs[(body, "serialization")]}}}
+    media_types = (body,) if isinstance(body, str) else tuple(body)
+    return {"description": description,
+            "content": {media_type: {"schema": {} if media_type.endswith("json") else {"type": "string"}}
+                        for media_type in media_types}}
+
+
+def _error_schema() -> dict[str, Any]:
+    return {
+        "type": "object",
+        "title": "Error",
+        "description": "Every error a function answers; `errors` only on 400",
+        "properties": {
+            "code": {"type": "string", "description": "Stable, machine-readable",
+                     "enum": ["invalid_request", "not_found", "conflict", "unprocessable",
+                              "dependency_unavailable", "internal_error"]},
+            "message": {"type": "string"},
+            "errors": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
+                    "required": ["field", "message"],
+                },
+            },
+        },
+        "required": ["code", "message"],
+    }
+
+
+def _gateway_response(description: str, message: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": REF.format(model="GatewayError")},
+                                         "example": {"message": message}}},
+    }
+
+
+def render(document: dict[str, Any]) -> str:
+    return json.dumps(document, indent=2, sort_keys=False) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="fail if a written copy is stale")
+    args = parser.parse_args(argv)
+    text = render(build_document())
+    stale = [path for path in OUTPUTS if not path.exists() or path.read_text() != text]
+    if args.check:
+        for path in stale:
+            print(f"{path.relative_to(ROOT)} is stale: run `make openapi`", file=sys.stderr)
+        return 1 if stale else 0
+    for path in OUTPUTS:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        print(f"wrote {path.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
