@@ -63,6 +63,11 @@ dlq: $(VENV)/.installed
 redrive: $(VENV)/.installed
 	@$(PY) -m infra.dlq redrive --queue $(QUEUE) --endpoint http://127.0.0.1:$(PORT)
 
+# One order's log lines from every function, in time order (docs/observability.md).
+.PHONY: trail
+trail: $(VENV)/.installed
+	@$(PY) -m infra.trail $(ORDER) --endpoint http://127.0.0.1:$(PORT)
+
 deploy-localstack: install
 	@$(PY) -m infra.deploy --endpoint http://localhost:4566 --config-env localstack
 

@@ -13,6 +13,10 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 OrderId = Annotated[str, Field(min_length=1, max_length=64)]
+# Optional on every command: the caller's correlation id, which the callee logs under
+# (shared.invocation fills it in from the caller's log context). Commands without it
+# are as valid as before.
+CorrelationId = Annotated[str, Field(min_length=1, max_length=128)]
 
 
 class StockLine(BaseModel):
@@ -30,6 +34,7 @@ class ReserveStock(BaseModel):
     action: Literal["reserve"] = "reserve"
     order_id: OrderId
     lines: Annotated[list[StockLine], Field(min_length=1, max_length=50)]
+    correlation_id: CorrelationId | None = None
 
 
 class ReleaseStock(BaseModel):
@@ -39,6 +44,7 @@ class ReleaseStock(BaseModel):
 
     action: Literal["release"] = "release"
     order_id: OrderId
+    correlation_id: CorrelationId | None = None
 
 
 class CommitStock(BaseModel):
@@ -48,6 +54,7 @@ class CommitStock(BaseModel):
 
     action: Literal["commit"] = "commit"
     order_id: OrderId
+    correlation_id: CorrelationId | None = None
 
 
 class RestockOrder(BaseModel):
@@ -57,6 +64,7 @@ class RestockOrder(BaseModel):
 
     action: Literal["restock"] = "restock"
     order_id: OrderId
+    correlation_id: CorrelationId | None = None
 
 
 InventoryCommand = Annotated[

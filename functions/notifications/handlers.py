@@ -15,6 +15,7 @@ from pynamodb.models import Model
 
 from orders.events import OrderUpdated
 from shared.dynamodb import ClientSettings, table_name_from_env, translate_outages
+from shared.observability import log_scope
 from shared.queues import sqs_consumer
 
 logger = Logger()
@@ -40,6 +41,11 @@ class NotificationEntry(Model):
 
 def record_notification(record: SQSRecord) -> None:
     event = OrderUpdated.model_validate_json(record.body)
+    with log_scope(correlation_id=event.correlation_id, order_id=event.order_id):
+        _record(event)
+
+
+def _record(event: OrderUpdated) -> None:
     entry = NotificationEntry(
         pk=f"NOTIFICATION#{event.event_id}",
         order_id=event.order_id,
@@ -56,8 +62,7 @@ def record_notification(record: SQSRecord) -> None:
             raise
         logger.info("duplicate order.updated ignored", extra={"event_id": event.event_id})
         return
-    logger.info("notification recorded", extra={"event_id": event.event_id, "order_id": event.order_id,
-                                                "correlation_id": event.correlation_id})
+    logger.info("notification recorded", extra={"event_id": event.event_id, "status": event.status.value})
 
 
 handle_order_updates = sqs_consumer(record_notification, queue_url_variable="ORDER_UPDATES_QUEUE_URL")

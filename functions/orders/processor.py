@@ -13,6 +13,7 @@ from pydantic import TypeAdapter
 from orders import service
 from orders.bootstrap import create_services
 from orders.events import OrderCancelled, OrderCreated, ProcessorEvent
+from shared.observability import log_scope
 from shared.queues import sqs_consumer
 
 logger = Logger()
@@ -21,16 +22,17 @@ _events = TypeAdapter(ProcessorEvent)
 
 def process_record(record: SQSRecord) -> None:
     event = _events.validate_json(record.body)
-    logger.append_keys(correlation_id=event.correlation_id, order_id=event.order_id)
-    try:
+    # Every line about this record, the invokes of inventory and payments included, carries
+    # the order's correlation id, which the commands pass on to those functions.
+    with log_scope(correlation_id=event.correlation_id, order_id=event.order_id):
+        logger.info("event received", extra={"type": event.type,
+                                             "receive_count": record.attributes.approximate_receive_count})
         if isinstance(event, OrderCreated):
             order = service.process_order(create_services(), event.order_id)
             logger.info("order processed", extra={"status": order.status.value})
         elif isinstance(event, OrderCancelled):
             service.compensate_cancelled(create_services(), event)
             logger.info("cancelled order compensated")
-    finally:
-        logger.remove_keys(["correlation_id", "order_id"])
 
 
 handle_order_events = sqs_consumer(process_record, queue_url_variable="ORDER_EVENTS_QUEUE_URL")

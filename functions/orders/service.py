@@ -26,6 +26,7 @@ from orders.ports import (
 from orders.repository import AbstractOrderRepository
 from payments.contracts import ChargeAmount
 from shared.errors import DependencyUnavailable, FieldError, InvalidInput
+from shared.observability import count, count_by_reason
 
 logger = Logger()
 
@@ -82,6 +83,7 @@ def place_order(
         correlation_id=correlation_id,
     )
     services.orders.add(order)
+    logger.append_keys(order_id=order.id)  # the rest of the request is about this order
     try:
         services.events.publish_created(OrderCreated.of(order))
     except DependencyUnavailable:
@@ -89,6 +91,8 @@ def place_order(
         # the client's retry (same Idempotency-Key) starts clean.
         services.orders.discard_unpublished(order)
         raise
+    logger.info("order placed", extra={"status": order.status.value})
+    count("OrdersPlaced")
     return order
 
 
@@ -189,6 +193,28 @@ def _record(services: OrderServices, order: Order, publish: bool = True) -> Orde
     logger.info("order status changed", extra={"order_id": order.id, "status": order.status.value,
                                                "reason": order.status_reason,
                                                "correlation_id": order.correlation_id})
+    _count_outcome(order)
     if publish:
         services.events.publish_updated(OrderUpdated.of(order))
     return order
+
+
+def _count_outcome(order: Order) -> None:
+    """Business metrics, counted once per order: a status is recorded by one conditional write."""
+    if order.status is OrderStatus.CONFIRMED:
+        count("OrdersConfirmed")
+    elif order.status is OrderStatus.CANCELLED:
+        count("OrdersCancelled")
+    elif order.status is OrderStatus.FAILED:
+        count_by_reason("OrdersFailed", failure_reason(order.status_reason or ""))
+
+
+def failure_reason(status_reason: str) -> str:
+    """The metric dimension of a failure: out_of_stock, payment_declined, reservation_expired."""
+    if status_reason.startswith("out of stock"):
+        return "out_of_stock"
+    if status_reason.startswith("payment declined"):
+        return "payment_declined"
+    if status_reason == HOLD_EXPIRED:
+        return "reservation_expired"
+    return "other"

@@ -13,6 +13,10 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 OrderId = Annotated[str, Field(min_length=1, max_length=64)]
+# Optional on every command: the caller's correlation id, which the callee logs under
+# (shared.invocation fills it in from the caller's log context). Commands without it
+# are as valid as before.
+CorrelationId = Annotated[str, Field(min_length=1, max_length=128)]
 
 
 class ChargeAmount(BaseModel):
@@ -29,6 +33,7 @@ class ChargeOrder(BaseModel):
     order_id: OrderId
     amount: ChargeAmount
     payment_token: Annotated[str, Field(min_length=1, max_length=128)]
+    correlation_id: CorrelationId | None = None
 
 
 class RefundOrder(BaseModel):
@@ -36,6 +41,7 @@ class RefundOrder(BaseModel):
 
     action: Literal["refund"] = "refund"
     order_id: OrderId
+    correlation_id: CorrelationId | None = None
 
 
 PaymentCommand = Annotated[ChargeOrder | RefundOrder, Field(discriminator="action")]

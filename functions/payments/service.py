@@ -19,6 +19,7 @@ from payments.domain import (
 )
 from payments.processor import AbstractCardProcessor
 from payments.repository import AbstractPaymentRepository
+from shared.observability import count_by_reason
 
 
 def charge_order(
@@ -48,6 +49,9 @@ def charge_order(
         # A concurrent delivery of the same command recorded it first; the shared
         # idempotency key made both calls one charge at the processor.
         return payments.get(order_id)
+    if payment.status == "DECLINED":
+        # Counted where the decline is recorded: once per order, whatever the retries.
+        count_by_reason("PaymentDeclines", payment.decline_reason or "declined")
     return payment
 
 

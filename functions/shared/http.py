@@ -26,6 +26,7 @@ from shared.errors import (
     NotFound,
     Unprocessable,
 )
+from shared.observability import invocation_scope
 
 logger = Logger()
 
@@ -194,19 +195,21 @@ def _lambda_handler(endpoint: Callable[[ApiRequest], ApiResponse]) -> LambdaHand
     @functools.wraps(endpoint)
     def handler(event: dict, context: Any) -> dict:
         request = ApiRequest.from_event(event)
-        try:
-            response = endpoint(request)
-        except DomainError as error:
-            response = error_response(error)
-        except Exception:
-            logger.exception("Unhandled error", extra={"method": request.method, "path": request.path})
-            response = ApiResponse(500, {"code": "internal_error", "message": "Internal server error"})
-        # One structured line per invocation: the access log, and MiniStack answers
-        # ~50 ms faster for a handler that prints something.
-        logger.info(
-            "request",
-            extra={"method": request.method, "path": request.path, "status": response.status},
-        )
+        # Every line of the invocation, the access line included, carries the correlation id.
+        with invocation_scope(correlation_id=request.correlation_id):
+            try:
+                response = endpoint(request)
+            except DomainError as error:
+                response = error_response(error)
+            except Exception:
+                logger.exception("Unhandled error", extra={"method": request.method, "path": request.path})
+                response = ApiResponse(500, {"code": "internal_error", "message": "Internal server error"})
+            # One structured line per invocation: the access log, and MiniStack answers
+            # ~50 ms faster for a handler that prints something.
+            logger.info(
+                "request",
+                extra={"method": request.method, "path": request.path, "status": response.status},
+            )
         return response.to_proxy_result()
 
     return handler

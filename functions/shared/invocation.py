@@ -18,6 +18,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from shared.errors import DependencyUnavailable
+from shared.observability import current_correlation_id, invocation_scope
 
 logger = Logger()
 
@@ -42,6 +43,10 @@ class FunctionClient:
         self.dependency = dependency
 
     def call(self, command: BaseModel, result_model: type[Result]) -> Result:
+        correlation_id = current_correlation_id()
+        if correlation_id and "correlation_id" in type(command).model_fields and not command.correlation_id:
+            # The callee logs under the caller's correlation id (see lambda_command).
+            command = command.model_copy(update={"correlation_id": correlation_id})
         try:
             answer = _lambda_client().invoke(
                 FunctionName=self.function_name,
@@ -73,12 +78,22 @@ def lambda_command(command_type: Any) -> Callable[[Callable[[Command], BaseModel
     def decorate(fn: Callable[[Command], BaseModel]) -> Callable[[dict, Any], dict]:
         @functools.wraps(fn)
         def handler(event: dict, context: Any) -> dict:
-            command = adapter.validate_python(event)
-            result = fn(command)
-            logger.info("command handled", extra={"command": type(command).__name__,
-                                                   "result": result.model_dump(mode="json")})
-            return result.model_dump(mode="json")
+            # A caller's correlation id and the order it is about go on every line of the
+            # invocation, which clears them (and flushes its metrics) when it ends.
+            keys = event if isinstance(event, dict) else {}
+            with invocation_scope(correlation_id=_log_key(keys, "correlation_id"),
+                                  order_id=_log_key(keys, "order_id")):
+                command = adapter.validate_python(event)
+                result = fn(command)
+                logger.info("command handled", extra={"command": type(command).__name__,
+                                                       "result": result.model_dump(mode="json")})
+                return result.model_dump(mode="json")
 
         return handler
 
     return decorate
+
+
+def _log_key(event: dict, name: str) -> str | None:
+    value = event.get(name)
+    return value[:128] if isinstance(value, str) and value else None

@@ -20,6 +20,8 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from shared.observability import invocation_scope, log_scope
+
 logger = Logger()
 
 MAX_BACKOFF_SECONDS = 60
@@ -32,6 +34,13 @@ def _sqs_client() -> Any:
 
 def backoff_seconds(receive_count: int, base: float) -> int:
     return int(min(base * 2 ** max(receive_count - 1, 0), MAX_BACKOFF_SECONDS))
+
+
+def correlation_id_of(record: SQSRecord) -> str | None:
+    """The `correlation_id` message attribute the orders service sets on every event."""
+    attribute = (record.raw_event.get("messageAttributes") or {}).get("correlation_id") or {}
+    value = attribute.get("stringValue")
+    return value[:128] if isinstance(value, str) and value else None
 
 
 class BackoffBatchProcessor(BatchProcessor):
@@ -48,6 +57,7 @@ class BackoffBatchProcessor(BatchProcessor):
         logger.warning(
             "Record failed; it will be retried, or moved to the DLQ after maxReceiveCount",
             extra={"message_id": sqs_record.message_id, "receive_count": receive_count,
+                   "correlation_id": correlation_id_of(sqs_record),
                    "error": f"{exception[0].__name__}: {exception[1]}"},
         )
         delay = backoff_seconds(receive_count, self.base_backoff_seconds)
@@ -70,9 +80,16 @@ def sqs_consumer(
         base_backoff_seconds=float(os.environ.get("RETRY_BASE_SECONDS", "1")),
     )
 
+    def handle_record(record: SQSRecord) -> None:
+        # Whatever a record appends to the log (its correlation and order ids) ends with it.
+        with log_scope(message_id=record.message_id, correlation_id=correlation_id_of(record)):
+            record_handler(record)
+
     def handler(event: dict, context: Any) -> dict:
-        return process_partial_response(
-            event=event, record_handler=record_handler, processor=processor, context=context
-        )
+        # The metrics of the whole batch are flushed once, when the invocation ends.
+        with invocation_scope():
+            return process_partial_response(
+                event=event, record_handler=handle_record, processor=processor, context=context
+            )
 
     return handler
