@@ -72,6 +72,7 @@ schema = schemathesis.openapi.from_path(openapi.OUTPUTS[0])
     max_examples=EXAMPLES_PER_OPERATION,
     deadline=None,
     suppress_health_check=list(HealthCheck),
+    database=None,  # fresh examples each run, and no .hypothesis/ left in the work tree
 )
 def test_every_answer_matches_the_document(case, stack, http):
     for attempt in range(8):
