@@ -5,15 +5,32 @@ import uuid
 from datetime import datetime, timezone
 from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, WithJsonSchema
 
 from shared.errors import Conflict, NotFound
 
-# SKUs are unique regardless of case, so they are stored upper-case.
+
+def _normalize_sku(value: object) -> object:
+    # Only ASCII is upper-cased: str.upper() maps "ß" to "SS" and "ﬀ" to "FF", which
+    # would store another (possibly taken) SKU than the one sent. The rest fails the pattern.
+    if isinstance(value, str) and value.isascii():
+        return value.strip().upper()
+    return value
+
+
+# SKUs are unique regardless of case, so they are stored upper-case. Clients may send
+# any case and surrounding blanks: the documented (validation) schema says so.
 Sku = Annotated[
     str,
-    BeforeValidator(lambda value: value.strip().upper() if isinstance(value, str) else value),
+    BeforeValidator(_normalize_sku),
     StringConstraints(pattern=r"^[A-Z0-9][A-Z0-9_-]{0,63}$"),
+    WithJsonSchema({
+        "type": "string",
+        # str.strip()'s ASCII blanks around the SKU itself.
+        "pattern": r"^[\t-\r\x1c-\x1f ]*[A-Za-z0-9][A-Za-z0-9_-]{0,63}[\t-\r\x1c-\x1f ]*$",
+        "description": "Letters, digits, '-' and '_'; stored upper-case, without surrounding blanks",
+        "examples": ["TSHIRT-RED-M"],
+    }, mode="validation"),
 ]
 ProductName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Description = Annotated[str, StringConstraints(max_length=2000)]
