@@ -103,3 +103,12 @@ key-rotate: $(VENV)/.installed
 
 key-usage: $(VENV)/.installed
 	@$(KEYS) usage $(KEY)
+
+# Benchmarks (docs/benchmarks.md): one emulator, one deploy, ~5-8 min; matplotlib for the charts.
+.PHONY: bench
+bench: install $(VENV)/.bench-installed
+	@$(PY) -m bench.run
+
+$(VENV)/.bench-installed: bench/requirements.txt $(VENV)/.installed
+	@$(VENV)/bin/pip install --quiet --disable-pip-version-check -r bench/requirements.txt
+	@touch $@

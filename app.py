@@ -18,6 +18,14 @@ import sys
 from pathlib import Path
 
 from chalice import Chalice
+from chalice.local import ChaliceRequestHandler
+
+# chalice local: answer keep-alive requests without a ~40 ms stall. Its handler writes a
+# response's headers and body in two send()s; with Nagle's algorithm on, the body waits
+# for the client's delayed ACK of the headers (~40 ms on Linux), capping one keep-alive
+# connection at ~23 req/s. TCP_NODELAY (socketserver's own switch) sends both at once.
+# The only change this app makes to chalice local's server; docs/benchmarks.md measures it.
+ChaliceRequestHandler.disable_nagle_algorithm = True
 
 # `functions/` is the root of every Lambda package: its code imports `shared`,
 # `products`, ... as top-level packages, exactly as it does inside a deployed function.
@@ -64,6 +72,7 @@ from inventory.routes import bp as inventory  # noqa: E402
 from orders.routes import bp as orders  # noqa: E402
 from payments.routes import bp as payments  # noqa: E402
 from products.routes import bp as products  # noqa: E402
+from reference.routes import bp as reference  # noqa: E402
 from users.routes import bp as users  # noqa: E402
 
 app = Chalice(app_name="shop")
@@ -73,6 +82,7 @@ app.register_blueprint(inventory)
 app.register_blueprint(orders)
 app.register_blueprint(payments)
 app.register_blueprint(products)
+app.register_blueprint(reference)
 app.register_blueprint(users)
 
 if os.environ.get("SHOP_STACK_FILE"):

@@ -1,0 +1,40 @@
+"""`make bench`'s harness works: a quick run against the session's stack gives sane figures.
+
+A smoke test, not a benchmark: the numbers of a run this short are noise, so nothing
+here is timed; only that every figure exists and is self-consistent.
+"""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from bench.run import QUICK, run_benchmarks
+from tests.e2e.conftest import E2E_DIR
+
+
+def sane(figure: dict) -> None:
+    assert figure["count"] > 0 and figure["rps"] > 0, figure
+    assert 0 < figure["p50"] <= figure["p95"] <= figure["p99"], figure
+
+
+def test_quick_bench_run_gives_sane_numbers(stack):
+    # The session's `sam build` output, where conftest put it.
+    build_dir = E2E_DIR / str(urlsplit(stack.endpoint).port) / "build"
+
+    results = run_benchmarks(stack, build_dir, QUICK, progress=lambda message: None)
+
+    for name in ("ours", "reference", "raw_getitem"):
+        for level in QUICK.levels:
+            sane(results["get"][name][str(level)])
+    for name in ("ours", "stock"):
+        sane(results["chalice_local"][name][str(QUICK.chalice_levels[0])])
+    sane(results["raw_sqs"]["single"])
+    assert results["raw_sqs"]["batched_rps"] > 0
+    sane(results["order_latency"])
+    drain = results["order_drain"]
+    assert drain["statuses"].get("CONFIRMED") == QUICK.burst_orders and drain["drain_rps"] > 0, drain
+    cold = results["cold_start"]
+    assert cold["boto3_ms"] > 0 and set(cold["functions"]) == set(QUICK.import_only)
+    for function in cold["functions"].values():
+        assert function["import_ms"] > 0 and function["package_bytes"] > 0 and function["layer_bytes"] > 0
+    # The reference imports boto3 and nothing else from the layer.
+    assert cold["functions"]["ReferenceGetProductFunction"]["unused_layer_packages"]
