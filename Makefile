@@ -8,7 +8,8 @@ EMULATOR_VENV := .venv-emulator
 SAM_VENV := .venv-sam
 PY := $(VENV)/bin/python
 
-.PHONY: install run test test-unit test-e2e lint clean event-schemas dlq redrive openapi chromium
+.PHONY: install run test test-unit test-e2e lint clean event-schemas dlq redrive openapi chromium \
+	bench
 
 install: $(VENV)/.installed $(EMULATOR_VENV)/.installed $(SAM_VENV)/.installed
 
