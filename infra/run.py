@@ -42,7 +42,9 @@ def main() -> int:
 
     stop_leftover_emulator()
     emulator = Emulator(args.port, LOCAL_STATE / "emulator.log")
-    # Ctrl-C and `kill` both end in the `finally` below.
+    # Ctrl-C and `kill` both end in the `finally` below. SIGINT is set explicitly: a shell
+    # that starts us in the background has it ignored, and Python would inherit that.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         step(f"starting MiniStack on {emulator.endpoint} (log: {emulator.log_path})")
