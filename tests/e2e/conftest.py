@@ -6,6 +6,7 @@ start or the deploy fails, every test here errors: the tier never silently skips
 """
 from __future__ import annotations
 
+import shutil
 import time
 import uuid
 from collections.abc import Iterator
@@ -26,8 +27,12 @@ def stack() -> Iterator[DeployedStack]:
     # Per session (port): logs and the SAM build, so sessions never share files.
     session_dir = E2E_DIR / str(port)
     session_dir.mkdir(parents=True, exist_ok=True)
-    with Emulator(port, session_dir / "emulator.log") as emulator:
-        yield deploy(emulator.endpoint, log_path=session_dir / "deploy.log", build_dir=session_dir / "build")
+    build_dir = session_dir / "build"
+    try:
+        with Emulator(port, session_dir / "emulator.log") as emulator:
+            yield deploy(emulator.endpoint, log_path=session_dir / "deploy.log", build_dir=build_dir)
+    finally:
+        shutil.rmtree(build_dir, ignore_errors=True)  # ~50 MB a session; the logs stay
 
 
 class Api:
