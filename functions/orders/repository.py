@@ -19,7 +19,7 @@ from pynamodb.models import Model
 
 from orders.domain import Order, OrderLine, OrderModifiedConcurrently, OrderNotFound, OrderStatus, Price
 from shared.errors import FieldError, InvalidInput
-from shared.dynamodb import ClientSettings, table_name_from_env, translate_outages
+from shared.dynamodb import ClientSettings, carry_stored_version, table_name_from_env, translate_outages
 from shared.pagination import decode_cursor, encode_cursor
 
 TABLE_NAME = table_name_from_env("ORDERS_TABLE")
@@ -106,10 +106,7 @@ class OrderEntry(Model):
             created_at=order.created_at,
             updated_at=order.updated_at,
         )
-        # PynamoDB conditions a save on the stored version, then increments it: the
-        # entry carries the version the order had before this change (none if new).
-        if order.version > 1:
-            entry.version = order.version - 1
+        carry_stored_version(entry, order.version)
         return entry
 
     def to_domain(self) -> Order:

@@ -20,6 +20,7 @@ from pynamodb.transactions import TransactWrite
 from products.domain import Money, Product, ProductModifiedConcurrently, ProductNotFound, SkuAlreadyExists
 from shared.dynamodb import (
     ClientSettings,
+    carry_stored_version,
     create_connection,
     failed_conditions,
     table_name_from_env,
@@ -117,10 +118,7 @@ class ProductEntry(Model):
             created_at=product.created_at,
             updated_at=product.updated_at,
         )
-        # PynamoDB conditions a save on the stored version and then increments it, so
-        # the entry carries the version the product had before this change (none if new).
-        if product.version > 1:
-            entry.version = product.version - 1
+        carry_stored_version(entry, product.version)
         return entry
 
     def to_domain(self) -> Product:

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import PynamoDBException, TransactWriteError
+from pynamodb.models import Model
 
 from shared.errors import DependencyUnavailable
 
@@ -42,6 +43,17 @@ class ClientSettings:
     connect_timeout_seconds = 2
     read_timeout_seconds = 5
     max_retry_attempts = 2
+
+
+def carry_stored_version(entry: Model, domain_version: int) -> None:
+    """Set `entry.version` for a save that must find the version before this change stored.
+
+    PynamoDB's VersionAttribute conditions a save on the entry's version and then
+    increments it; a new object (domain version 1) carries none, so the save requires
+    that nothing is stored yet.
+    """
+    if domain_version > 1:
+        entry.version = domain_version - 1
 
 
 def is_transient(error: PynamoDBException) -> bool:
