@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from chalice import Blueprint, Response
 
-from docs import handlers
+from docs import assets, handlers
 from shared.chalice_routes import ANY_CONTENT_TYPE, invoke
 
 bp = Blueprint(__name__)
@@ -17,4 +17,4 @@ def docs_page() -> Response:
 
 @bp.route("/docs/{asset}", methods=["GET"], api_key_required=False, content_types=ANY_CONTENT_TYPE)
 def docs_asset(asset: str) -> Response:
-    return invoke(handlers.docs_asset, bp.current_request)
+    return invoke(assets.docs_asset, bp.current_request)

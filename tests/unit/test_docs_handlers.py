@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from docs import handlers
+from docs import assets, handlers
 from infra import openapi
 from tests.unit.api_events import sample_event
 
@@ -25,8 +25,8 @@ def test_page_loads_everything_from_this_function():
 
 
 def test_assets_come_from_the_pinned_package():
-    script = _get(handlers.docs_asset, "swagger-ui-bundle.js")
-    css = _get(handlers.docs_asset, "swagger-ui.css")
+    script = _get(assets.docs_asset, "swagger-ui-bundle.js")
+    css = _get(assets.docs_asset, "swagger-ui.css")
     assert script["statusCode"] == css["statusCode"] == 200
     assert script["headers"]["Content-Type"].startswith("application/javascript")
     assert "SwaggerUIBundle" in script["body"]
@@ -34,13 +34,13 @@ def test_assets_come_from_the_pinned_package():
 
 
 def test_serves_the_generated_document_with_a_relative_server():
-    result = _get(handlers.docs_asset, "openapi.json")
+    result = _get(assets.docs_asset, "openapi.json")
     served = json.loads(result["body"])
     assert served.pop("servers") == [{"url": "..", "description": "This deployment"}]
     assert served == json.loads(openapi.OUTPUTS[0].read_text())
 
 
 def test_unknown_asset_is_404():
-    result = _get(handlers.docs_asset, "../handlers.py")
+    result = _get(assets.docs_asset, "../handlers.py")
     assert result["statusCode"] == 404
     assert json.loads(result["body"])["code"] == "not_found"
