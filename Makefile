@@ -13,7 +13,7 @@ PY := $(VENV)/bin/python
 
 install: $(VENV)/.installed $(EMULATOR_VENV)/.installed $(SAM_VENV)/.installed
 
-$(VENV)/.installed: requirements-dev.txt infra/dependencies/requirements.txt infra/docs_dependencies/requirements.txt
+$(VENV)/.installed: requirements-dev.txt $(wildcard infra/layers/*.txt)
 	@echo "==> project virtualenv ($(VENV))"
 	@$(PYTHON) -m venv $(VENV)
 	@$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt

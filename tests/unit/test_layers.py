@@ -1,0 +1,161 @@
+"""Each function gets exactly the layers its handler module imports (infra/template.yaml).
+
+A function's handler module is imported in a fresh interpreter that sees the standard
+library, functions/ and, of this virtualenv's packages, only the distributions pinned in
+its layers' requirements (infra/layers/<Layer>.txt), as on Lambda. The import must work
+(no layer missing) and must load every distribution of every layer it gets (no layer
+carries a package the function never imports). The emulator cannot catch a missing
+layer: its Lambda workers run on its own virtualenv, where boto3 is importable.
+"""
+from __future__ import annotations
+
+import functools
+import json
+import os
+import subprocess
+import sys
+import sysconfig
+from concurrent.futures import ThreadPoolExecutor
+from importlib import metadata
+
+import pytest
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+
+from tests.template import TEMPLATE_PATH, resources_of_type
+
+ROOT = TEMPLATE_PATH.parent.parent
+LAYERS_DIR = ROOT / "infra" / "layers"
+SITE_PACKAGES = sysconfig.get_paths()["purelib"]
+# Lambda's limit per function.
+MAX_LAYERS = 5
+
+FUNCTIONS = resources_of_type("AWS::Serverless::Function")
+LAYERS = resources_of_type("AWS::Serverless::LayerVersion")
+
+# Runs with -S -E: no site-packages on sys.path; the finder below resolves the allowed
+# top-level modules and distribution metadata (and only those) in this virtualenv's.
+_PROBE = r"""
+import importlib, json, sys
+from importlib.abc import MetaPathFinder
+from importlib.machinery import PathFinder
+from importlib.metadata import DistributionFinder, MetadataPathFinder
+
+functions_dir, site_packages, module = sys.argv[1], sys.argv[2], sys.argv[3]
+allowed = json.loads(sys.argv[4])
+modules, distributions = set(allowed["modules"]), set(allowed["distributions"])
+sys.path.insert(0, functions_dir)
+
+
+class LayersOnly(MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        return PathFinder.find_spec(name, [site_packages]) if path is None and name in modules else None
+
+    # importlib.metadata asks too (pydantic checks email-validator's version, for one).
+    def find_distributions(self, context=DistributionFinder.Context()):
+        found = MetadataPathFinder.find_distributions(DistributionFinder.Context(name=context.name,
+                                                                                path=[site_packages]))
+        return (distribution for distribution in found if distribution.metadata["Name"] in distributions)
+
+
+sys.meta_path.append(LayersOnly())
+importlib.import_module(module)
+print(json.dumps(sorted({name.partition(".")[0] for name, loaded in list(sys.modules.items())
+                         if (getattr(loaded, "__file__", None) or "").startswith(site_packages)})))
+"""
+
+
+def layer_pins(layer: str) -> dict[str, str]:
+    """Distribution -> pinned version, from the layer's requirements file."""
+    pins = {}
+    for line in (LAYERS_DIR / f"{layer}.txt").read_text().splitlines():
+        line = line.partition("#")[0].strip()
+        if line:
+            requirement = Requirement(line)
+            (spec,) = requirement.specifier
+            assert spec.operator == "==", f"{layer}: {line} is not pinned"
+            pins[canonicalize_name(requirement.name)] = spec.version
+    return pins
+
+
+@functools.cache
+def _top_level_modules() -> dict[str, set[str]]:
+    """Distribution -> the top-level modules it installs in this virtualenv."""
+    modules: dict[str, set[str]] = {}
+    for module, distributions in metadata.packages_distributions().items():
+        for distribution in distributions:
+            modules.setdefault(canonicalize_name(distribution), set()).add(module)
+    return modules
+
+
+def _layers_of(function: str) -> list[str]:
+    return [layer["Ref"] for layer in FUNCTIONS[function]["Properties"].get("Layers", [])]
+
+
+def _environment(function: str) -> dict[str, str]:
+    """The function's own variables (references become placeholders), as Lambda sets them."""
+    env = {name: os.environ[name] for name in ("PATH", "HOME", "LANG") if name in os.environ}
+    env.update(AWS_DEFAULT_REGION="us-east-1", AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test")
+    for name, value in FUNCTIONS[function]["Properties"].get("Environment", {}).get("Variables", {}).items():
+        env[name] = value if isinstance(value, str) else f"placeholder-{name.lower()}"
+    return env
+
+
+def _import_with_layers(module: str, layers: tuple[str, ...], env: dict[str, str]) -> list[str] | str:
+    """Top-level modules the handler module loads from the layers, or the import's error."""
+    distributions = [distribution for layer in layers for distribution in layer_pins(layer)]
+    allowed = {
+        "modules": sorted({name for distribution in distributions
+                           for name in _top_level_modules()[distribution]}),
+        "distributions": [metadata.metadata(distribution)["Name"] for distribution in distributions],
+    }
+    finished = subprocess.run(
+        [sys.executable, "-S", "-E", "-c", _PROBE, str(ROOT / "functions"), SITE_PACKAGES, module,
+         json.dumps(allowed)],
+        env=env, capture_output=True, text=True, check=False)
+    if finished.returncode != 0:
+        return finished.stderr.strip().splitlines()[-1]
+    return json.loads(finished.stdout)
+
+
+@functools.cache
+def imports_by_function() -> dict[str, list[str] | str]:
+    # Functions with the same handler module and layers import the same: one interpreter
+    # for each such pair (with the first one's variables), side by side.
+    specs = {function: (FUNCTIONS[function]["Properties"]["Handler"].rpartition(".")[0],
+                        tuple(_layers_of(function))) for function in FUNCTIONS}
+    first = {spec: function for function, spec in reversed(specs.items())}
+    with ThreadPoolExecutor(max_workers=os.cpu_count()) as pool:
+        results = pool.map(lambda spec: _import_with_layers(*spec, _environment(first[spec])), first)
+        imported = dict(zip(first, results))
+    return {function: imported[spec] for function, spec in specs.items()}
+
+
+@pytest.mark.parametrize("function", sorted(FUNCTIONS))
+def test_function_gets_exactly_the_layers_it_imports(function):
+    layers = _layers_of(function)
+    assert len(layers) <= MAX_LAYERS
+    imported = imports_by_function()[function]
+    if isinstance(imported, str):
+        pytest.fail(f"{function} fails to import with {layers}: {imported}")
+    unused = [f"{layer}: {distribution}" for layer in layers for distribution in layer_pins(layer)
+              if not _top_level_modules()[distribution] & set(imported)]
+    assert not unused, f"{function} never imports these packages of its layers"
+    carried = [distribution for layer in layers for distribution in layer_pins(layer)]
+    assert len(carried) == len(set(carried)), f"{function} gets a package from two layers: {carried}"
+
+
+def test_every_layer_is_built_from_its_requirements_by_the_makefile():
+    assert {path.stem for path in LAYERS_DIR.glob("*.txt")} == set(LAYERS)
+    for layer in LAYERS.values():
+        assert layer["Properties"]["ContentUri"] == "layers/"
+        assert layer["Metadata"] == {"BuildMethod": "makefile"}
+
+
+def test_the_dev_virtualenv_has_every_layer_package_at_its_pinned_version():
+    """The unit tier and chalice local run the code on these packages, not on others."""
+    dev_requirements = (ROOT / "requirements-dev.txt").read_text().splitlines()
+    for layer in LAYERS:
+        assert f"-r infra/layers/{layer}.txt" in dev_requirements
+        for distribution, version in layer_pins(layer).items():
+            assert metadata.version(distribution) == version, f"{layer}: {distribution}"
