@@ -138,7 +138,7 @@ def charts(results: dict, out: Path) -> dict[str, str]:
     code = [cold["functions"][f]["package_bytes"] / 2**20 for f in functions]
     layer = [cold["functions"][f]["layer_bytes"] / 2**20 for f in functions]
     b.barh(functions, code, label="function package (.aws-sam/build/<Fn>)")
-    b.barh(functions, layer, left=code, label="DependenciesLayer (every function)")
+    b.barh(functions, layer, left=code, label="its layers (template.yaml)")
     b.set_xlabel("MiB")
     b.set_title("what each function carries")
     b.tick_params(axis="y", labelsize=7)
@@ -205,7 +205,7 @@ def page(results: dict, files: dict[str, str], quick: bool) -> str:
         f"worst {worst_import['module']}: {worst_import['import_ms']} ms = {worst_import['ratio_to_boto3']}×; "
         f"{len(slow_modules)} of {len(cold['modules'])} modules over | {_verdict(not slow_modules)} |",
         f"| no function package carries a dependency it does not import | {len(carrying)} of "
-        f"{len(cold['functions'])} functions do (one shared layer) | {_verdict(not carrying)} |",
+        f"{len(cold['functions'])} functions do | {_verdict(not carrying)} |",
         f"| order drain ≥ {DRAIN_TARGET}× raw SQS send + receive + delete | {drain['drain_rps']} orders/s vs "
         f"{sqs['single']['rps']} msg/s = {drain_ratio}× | {_verdict(drain_ratio >= DRAIN_TARGET)} |",
         "",
@@ -254,7 +254,7 @@ def page(results: dict, files: dict[str, str], quick: bool) -> str:
         "## 3. Cold start: handler import time and package size", "",
         f"![cold start]({files.get('cold-start', '')})", "",
         f"Each handler module imported in a fresh `python -S -E` with exactly its built package "
-        f"(.aws-sam/build/<Function>) and the built layer on sys.path, as on Lambda; median of "
+        f"(.aws-sam/build/<Function>) and its built layers on sys.path, as on Lambda; median of "
         f"{cold['runs']} runs. Bare `import boto3` the same way: **{cold['boto3_ms']} ms**. "
         "Layers: " + "; ".join(f"{layer} {_mib(size)} ({', '.join(cold['layer_packages'][layer])})"
                                for layer, size in cold["layer_bytes"].items()) + ".", "",
