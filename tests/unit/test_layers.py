@@ -15,10 +15,10 @@ import os
 import subprocess
 import sys
 import sysconfig
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from importlib import metadata
 
-import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
@@ -118,7 +118,6 @@ def _import_with_layers(module: str, layers: tuple[str, ...], env: dict[str, str
     return json.loads(finished.stdout)
 
 
-@functools.cache
 def imports_by_function() -> dict[str, list[str] | str]:
     # Functions with the same handler module and layers import the same: one interpreter
     # for each such pair (with the first one's variables), side by side.
@@ -131,18 +130,25 @@ def imports_by_function() -> dict[str, list[str] | str]:
     return {function: imported[spec] for function, spec in specs.items()}
 
 
-@pytest.mark.parametrize("function", sorted(FUNCTIONS))
-def test_function_gets_exactly_the_layers_it_imports(function):
-    layers = _layers_of(function)
-    assert len(layers) <= MAX_LAYERS
-    imported = imports_by_function()[function]
-    if isinstance(imported, str):
-        pytest.fail(f"{function} fails to import with {layers}: {imported}")
-    unused = [f"{layer}: {distribution}" for layer in layers for distribution in layer_pins(layer)
-              if not _top_level_modules()[distribution] & set(imported)]
-    assert not unused, f"{function} never imports these packages of its layers"
-    carried = [distribution for layer in layers for distribution in layer_pins(layer)]
-    assert len(carried) == len(set(carried)), f"{function} gets a package from two layers: {carried}"
+# One test for every function, so that one xdist worker runs the imports, once.
+def test_every_function_gets_exactly_the_layers_its_handler_module_imports():
+    problems = []
+    for function, imported in sorted(imports_by_function().items()):
+        layers = _layers_of(function)
+        if len(layers) > MAX_LAYERS:
+            problems.append(f"{function} has {len(layers)} layers, Lambda allows {MAX_LAYERS}")
+        if isinstance(imported, str):
+            problems.append(f"{function} fails to import with {layers}: {imported}")
+            continue
+        carried = [(layer, distribution) for layer in layers for distribution in layer_pins(layer)]
+        unused = [f"{layer}: {distribution}" for layer, distribution in carried
+                  if not _top_level_modules()[distribution] & set(imported)]
+        if unused:
+            problems.append(f"{function} never imports these packages of its layers: {unused}")
+        twice = sorted(d for d, n in Counter(distribution for _, distribution in carried).items() if n > 1)
+        if twice:
+            problems.append(f"{function} gets these packages from two layers: {twice}")
+    assert not problems, "\n".join(problems)
 
 
 def test_every_layer_is_built_from_its_requirements_by_the_makefile():
