@@ -1,21 +1,9 @@
 """Lambda entry points of the orders API, one per HTTP endpoint (see infra/template.yaml)."""
 from __future__ import annotations
 
-import os
 from datetime import datetime
 from typing import Annotated, Any
 
-from aws_lambda_powertools.utilities.idempotency import (
-    DynamoDBPersistenceLayer,
-    IdempotencyConfig,
-    idempotent_function,
-)
-from aws_lambda_powertools.utilities.idempotency.exceptions import (
-    IdempotencyAlreadyInProgressError,
-    IdempotencyPersistenceLayerError,
-    IdempotencyValidationError,
-)
-from botocore.config import Config
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from orders import service
@@ -28,22 +16,6 @@ from shared.http import ApiRequest, ApiResponse, lambda_endpoint
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 orders = DynamoDBOrderRepository()
-
-# Idempotency records live in the orders table (the service's own), next to the orders.
-_idempotency_store = DynamoDBPersistenceLayer(
-    table_name=os.environ["ORDERS_TABLE"],
-    key_attr="pk",
-    status_attr="idempotency_status",
-    data_attr="idempotency_response",
-    boto_config=Config(connect_timeout=2, read_timeout=5, retries={"max_attempts": 2}),
-)
-_idempotency_config = IdempotencyConfig(
-    event_key_jmespath="idempotency_key",
-    # The same key with another body is a client bug, not a retry: rejected (422).
-    payload_validation_jmespath="body",
-    expires_after_seconds=24 * 60 * 60,
-    raise_on_no_idempotency_key=True,
-)
 
 
 class OrderLineRequest(BaseModel):
@@ -104,10 +76,10 @@ class OrderPageResponse(BaseModel):
 
 
 def place_order(event: dict, context: Any) -> dict:
-    # Without the context Powertools cannot bound an in-progress record by the time the
-    # function has left: a request that timed out would lock its key (409) until the
-    # record expires, a day later, instead of for at most the function's timeout.
-    _idempotency_config.register_lambda_context(context)
+    # Imported by the one function that places orders, not at import (see orders.idempotency).
+    from orders import idempotency
+
+    idempotency.register_lambda_context(context)
     return _place_order(event, context)
 
 
@@ -124,16 +96,18 @@ def _place_order(request: ApiRequest) -> ApiResponse:
         raise InvalidInput(f"{IDEMPOTENCY_HEADER} header required",
                            [FieldError(IDEMPOTENCY_HEADER, "A unique key of 1 to 255 characters per order")])
     body = request.parse_body(PlaceOrderRequest)
+    from orders import idempotency  # already loaded by place_order
+
     try:
-        stored = _place_order_once(
+        stored = idempotency.once(_place_order_once)(
             request={"idempotency_key": key, "body": body.model_dump(mode="json")},
             correlation_id=request.correlation_id,
         )
-    except IdempotencyValidationError:
+    except idempotency.IdempotencyValidationError:
         raise Unprocessable(f"This {IDEMPOTENCY_HEADER} was used for a different request") from None
-    except IdempotencyAlreadyInProgressError:
+    except idempotency.IdempotencyAlreadyInProgressError:
         raise Conflict(f"A request with this {IDEMPOTENCY_HEADER} is in progress, retry shortly") from None
-    except IdempotencyPersistenceLayerError as error:
+    except idempotency.IdempotencyPersistenceLayerError as error:
         raise DependencyUnavailable("orders table") from error
     return ApiResponse(202, stored, {"Location": stored["status_url"]})
 
@@ -142,11 +116,8 @@ def _place_order(request: ApiRequest) -> ApiResponse:
 place_order.endpoint_doc = _place_order.endpoint_doc  # type: ignore[attr-defined]
 
 
-@idempotent_function(
-    data_keyword_argument="request", config=_idempotency_config, persistence_store=_idempotency_store
-)
 def _place_order_once(request: dict, correlation_id: str) -> dict:
-    """Runs once per Idempotency-Key; a repeat gets this return value back from the store."""
+    """Runs once per Idempotency-Key (`orders.idempotency.once`); a repeat gets this return value back."""
     body = PlaceOrderRequest.model_validate(request["body"])
     order = service.place_order(
         create_services(),
