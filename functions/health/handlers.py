@@ -10,19 +10,20 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Literal
 
-import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel
 
+from shared.aws_clients import create_client
 from shared.http import ApiRequest, ApiResponse, lambda_endpoint
 
 # A health check must answer fast even when a dependency hangs.
 _CLIENT_CONFIG = Config(connect_timeout=1, read_timeout=2, retries={"max_attempts": 1})
 TABLES = [name for name in os.environ.get("HEALTH_TABLES", "").split(",") if name]
 QUEUES = [url for url in os.environ.get("HEALTH_QUEUES", "").split(",") if url]
-dynamodb = boto3.client("dynamodb", config=_CLIENT_CONFIG)
-sqs = boto3.client("sqs", config=_CLIENT_CONFIG)
+# Every check uses both: created at import, with the rest of the cold start.
+dynamodb = create_client("dynamodb", _CLIENT_CONFIG)
+sqs = create_client("sqs", _CLIENT_CONFIG)
 
 
 def _check_table(table_name: str) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel
@@ -27,6 +26,7 @@ from orders.ports import (
 )
 from payments.contracts import ChargeAmount, ChargeOrder, PaymentResult, RefundOrder
 from products.contracts import LookupProducts, LookupProductsResult
+from shared.aws_clients import create_client
 from shared.errors import DependencyUnavailable
 from shared.invocation import FunctionClient
 from users.contracts import LookupUser, LookupUserResult
@@ -79,7 +79,7 @@ class LambdaPayments(AbstractPayments):
 
 @functools.cache
 def _sqs_client() -> Any:
-    return boto3.client("sqs", config=Config(connect_timeout=2, read_timeout=5, retries={"max_attempts": 2}))
+    return create_client("sqs", Config(connect_timeout=2, read_timeout=5, retries={"max_attempts": 2}))
 
 
 class SqsEventPublisher(AbstractEventPublisher):

@@ -11,12 +11,12 @@ import json
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-import boto3
 from aws_lambda_powertools import Logger
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from shared.aws_clients import create_client
 from shared.errors import DependencyUnavailable
 from shared.observability import current_correlation_id, invocation_scope
 
@@ -32,7 +32,7 @@ _CLIENT_CONFIG = Config(connect_timeout=2, read_timeout=30, retries={"max_attemp
 
 @functools.cache
 def _lambda_client() -> Any:
-    return boto3.client("lambda", config=_CLIENT_CONFIG)
+    return create_client("lambda", _CLIENT_CONFIG)
 
 
 class FunctionClient:

@@ -13,13 +13,13 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-import boto3
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from shared.aws_clients import create_client
 from shared.observability import invocation_scope, log_scope
 
 logger = Logger()
@@ -29,7 +29,7 @@ MAX_BACKOFF_SECONDS = 60
 
 @functools.cache
 def _sqs_client() -> Any:
-    return boto3.client("sqs", config=Config(connect_timeout=2, read_timeout=5, retries={"max_attempts": 2}))
+    return create_client("sqs", Config(connect_timeout=2, read_timeout=5, retries={"max_attempts": 2}))
 
 
 def backoff_seconds(receive_count: int, base: float) -> int:
