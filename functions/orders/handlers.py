@@ -2,16 +2,18 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from types import ModuleType
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from orders import service
-from orders.bootstrap import create_services
 from orders.domain import Order, OrderLine, OrderStatus, Price
 from orders.repository import DynamoDBOrderRepository
 from shared.errors import Conflict, DependencyUnavailable, FieldError, InvalidInput, Unprocessable
 from shared.http import ApiRequest, ApiResponse, lambda_endpoint
+
+if TYPE_CHECKING:
+    from orders.service import OrderServices
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 
@@ -116,11 +118,25 @@ def _place_order(request: ApiRequest) -> ApiResponse:
 place_order.endpoint_doc = _place_order.endpoint_doc  # type: ignore[attr-defined]
 
 
+def _use_cases() -> tuple[ModuleType, OrderServices]:
+    """orders.service and the services it is wired to, for the functions that change orders.
+
+    Imported on first use, not at import: GetOrder and ListUserOrders, which load this
+    module too, only read the orders table and never need the saga's events, the other
+    services' contracts or the adapters that call them.
+    """
+    from orders import service
+    from orders.bootstrap import create_services
+
+    return service, create_services()
+
+
 def _place_order_once(request: dict, correlation_id: str) -> dict:
     """Runs once per Idempotency-Key (`orders.idempotency.once`); a repeat gets this return value back."""
     body = PlaceOrderRequest.model_validate(request["body"])
+    service, services = _use_cases()
     order = service.place_order(
-        create_services(),
+        services,
         user_id=body.user_id,
         lines=[service.RequestedLine(line.product_id, line.quantity) for line in body.lines],
         payment_token=body.payment_token,
@@ -144,5 +160,6 @@ def list_user_orders(request: ApiRequest) -> ApiResponse:
 
 @lambda_endpoint(responses={202: OrderResponse}, errors=(404, 409))
 def cancel_order(request: ApiRequest) -> ApiResponse:
-    order = service.cancel_order(create_services(), request.path_params["order_id"])
+    service, services = _use_cases()
+    order = service.cancel_order(services, request.path_params["order_id"])
     return ApiResponse(202, OrderResponse.of(order))
