@@ -1,7 +1,7 @@
 """AWS clients for the calls PynamoDB does not make: Lambda invokes, SQS, health checks.
 
 botocore's clients, not boto3's: boto3 wraps the same `create_client` and adds resources
-and S3 transfers, which no function uses. Importing it costs every cold start ~40 ms on top
+and S3 transfers, which no function uses. Importing it costs a cold start 30-40 ms on top
 of botocore, which PynamoDB loads anyway.
 """
 from __future__ import annotations
