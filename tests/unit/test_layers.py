@@ -31,6 +31,13 @@ SITE_PACKAGES = sysconfig.get_paths()["purelib"]
 MAX_LAYERS = 5
 
 FUNCTIONS = resources_of_type("AWS::Serverless::Function")
+# What a function's handler imports on its first call instead of at load (orders.handlers
+# serves four functions; only these two need these modules, see the comments there). Its
+# layers must carry them too: Powertools' idempotency brings boto3 in.
+FIRST_CALL_IMPORTS = {
+    "PlaceOrderFunction": ("orders.idempotency", "orders.service", "orders.bootstrap"),
+    "CancelOrderFunction": ("orders.service", "orders.bootstrap"),
+}
 LAYERS = resources_of_type("AWS::Serverless::LayerVersion")
 
 # Runs with -S -E: no site-packages on sys.path; the finder below resolves the allowed
@@ -41,7 +48,7 @@ from importlib.abc import MetaPathFinder
 from importlib.machinery import PathFinder
 from importlib.metadata import DistributionFinder, MetadataPathFinder
 
-functions_dir, site_packages, module = sys.argv[1], sys.argv[2], sys.argv[3]
+functions_dir, site_packages, modules_to_import = sys.argv[1], sys.argv[2], sys.argv[3].split(",")
 allowed = json.loads(sys.argv[4])
 modules, distributions = set(allowed["modules"]), set(allowed["distributions"])
 sys.path.insert(0, functions_dir)
@@ -59,7 +66,8 @@ class LayersOnly(MetaPathFinder):
 
 
 sys.meta_path.append(LayersOnly())
-importlib.import_module(module)
+for module in modules_to_import:
+    importlib.import_module(module)
 print(json.dumps(sorted({name.partition(".")[0] for name, loaded in list(sys.modules.items())
                          if (getattr(loaded, "__file__", None) or "").startswith(site_packages)})))
 """
@@ -101,8 +109,8 @@ def _environment(function: str) -> dict[str, str]:
     return env
 
 
-def _import_with_layers(module: str, layers: tuple[str, ...], env: dict[str, str]) -> list[str] | str:
-    """Top-level modules the handler module loads from the layers, or the import's error."""
+def _import_with_layers(modules: tuple[str, ...], layers: tuple[str, ...], env: dict[str, str]) -> list[str] | str:
+    """Top-level modules the handler's modules load from the layers, or the import's error."""
     distributions = [distribution for layer in layers for distribution in layer_pins(layer)]
     allowed = {
         "modules": sorted({name for distribution in distributions
@@ -110,7 +118,7 @@ def _import_with_layers(module: str, layers: tuple[str, ...], env: dict[str, str
         "distributions": [metadata.metadata(distribution)["Name"] for distribution in distributions],
     }
     finished = subprocess.run(
-        [sys.executable, "-S", "-E", "-c", _PROBE, str(ROOT / "functions"), SITE_PACKAGES, module,
+        [sys.executable, "-S", "-E", "-c", _PROBE, str(ROOT / "functions"), SITE_PACKAGES, ",".join(modules),
          json.dumps(allowed)],
         env=env, capture_output=True, text=True, check=False)
     if finished.returncode != 0:
@@ -121,7 +129,8 @@ def _import_with_layers(module: str, layers: tuple[str, ...], env: dict[str, str
 def imports_by_function() -> dict[str, list[str] | str]:
     # Functions with the same handler module and layers import the same: one interpreter
     # for each such pair (with the first one's variables), side by side.
-    specs = {function: (FUNCTIONS[function]["Properties"]["Handler"].rpartition(".")[0],
+    specs = {function: ((FUNCTIONS[function]["Properties"]["Handler"].rpartition(".")[0],
+                         *FIRST_CALL_IMPORTS.get(function, ())),
                         tuple(_layers_of(function))) for function in FUNCTIONS}
     first = {spec: function for function, spec in reversed(specs.items())}
     with ThreadPoolExecutor(max_workers=os.cpu_count()) as pool:
