@@ -343,11 +343,12 @@ def raw_sqs(stack: DeployedStack, seconds: float, progress: Progress) -> dict:
 
 _IMPORT_PROBE = r"""
 import json, os, sys, time
-fn_dir, layer_dirs, module = sys.argv[1], sys.argv[2].split(os.pathsep), sys.argv[3]
+fn_dir, layer_dirs, modules = sys.argv[1], sys.argv[2].split(os.pathsep), sys.argv[3].split("+")
 sys.path[:0] = [fn_dir, *layer_dirs]
 import importlib
 began = time.perf_counter()
-importlib.import_module(module)
+for module in modules:
+    importlib.import_module(module)
 elapsed = time.perf_counter() - began
 used = sorted({name.split(".")[0] for name, m in list(sys.modules.items())
                if (getattr(m, "__file__", None) or "").startswith(tuple(layer_dirs))})
@@ -386,7 +387,8 @@ def _importtime_top(fn_dir: Path, layer_dirs: list[Path], module: str, env: dict
                     top: int = 8) -> list[list]:
     """`python -X importtime`: where an import's time goes, as the self time of every module
     summed by its top-level package (pydantic, botocore, our own `shared`, ...): a quick profile."""
-    code = f"import sys; sys.path[:0] = {[str(fn_dir), *map(str, layer_dirs)]!r}; import {module}"
+    code = (f"import sys; sys.path[:0] = {[str(fn_dir), *map(str, layer_dirs)]!r}; "
+            + "; ".join(f"import {name}" for name in module.split("+")))
     finished = subprocess.run([sys.executable, "-S", "-E", "-X", "importtime", "-c", code],
                               env=env, capture_output=True, text=True, check=False)
     by_package: dict[str, int] = {}
@@ -410,29 +412,35 @@ def _packages(layer_dir: Path) -> list[str]:
 def cold_start(build_dir: Path, runs: int, only: list[str] | None, progress: Progress) -> dict:
     """Import time of each handler module in a fresh interpreter, and what each function carries."""
     build_dir = build_dir.resolve()
-    from tests.template import load_template, resources_of_type
+    from tests.template import FIRST_CALL_IMPORTS, load_template, resources_of_type
     global_layers = load_template().get("Globals", {}).get("Function", {}).get("Layers", [])
     functions: dict[str, tuple[str, tuple[str, ...]]] = {}
     for name, resource in resources_of_type("AWS::Serverless::Function").items():
         properties = resource["Properties"]
         # SAM appends a function's own Layers to the global ones.
         layers = [layer["Ref"] for layer in [*global_layers, *properties.get("Layers", [])]]
-        functions[name] = (properties["Handler"].rpartition(".")[0], tuple(dict.fromkeys(layers)))
+        # What the handler imports on its first call counts too: "module+module+...".
+        module = "+".join([properties["Handler"].rpartition(".")[0], *FIRST_CALL_IMPORTS.get(name, ())])
+        functions[name] = (module, tuple(dict.fromkeys(layers)))
+    # Bare `import boto3` with the reference function's layers: exactly boto3 and botocore.
+    baseline = "ReferenceGetProductFunction"
+    baseline_layers = functions[baseline][1]
+    functions_all = dict(functions)
     if only:
         functions = {name: spec for name, spec in functions.items() if name in only}
-    layer_dirs = {layer: build_dir / layer / "python" for _, layers in functions.values() for layer in layers}
+    layer_dirs = {layer: build_dir / layer / "python"
+                  for _, layers in [*functions.values(), functions_all[baseline]] for layer in layers}
     for layer_dir in layer_dirs.values():
         if not layer_dir.is_dir():
             raise RuntimeError(f"{layer_dir} is missing: the bench reads what `sam build` built")
     layer_packages = {layer: _packages(path) for layer, path in layer_dirs.items()}
     layer_bytes = {layer: _dir_size(path) for layer, path in layer_dirs.items()}
     env = _probe_env()
-    first, (_, first_layers) = next(iter(functions.items()))
-    boto_path = [layer_dirs[layer] for layer in first_layers]
+    boto_path = [layer_dirs[layer] for layer in baseline_layers]
     specs = list(dict.fromkeys(functions.values()))
     first_of = {spec: next(name for name, s in functions.items() if s == spec) for spec in specs}
-    boto_spec = ("boto3", functions[first][1])
-    first_of[boto_spec] = first
+    boto_spec = ("boto3", baseline_layers)
+    first_of[boto_spec] = baseline
     samples: dict[tuple[str, tuple[str, ...]], list[dict]] = {spec: [] for spec in [boto_spec, *specs]}
     progress(f"cold start: bare `import boto3` and {len(specs)} handler modules, {runs} rounds")
     # Round-robin, so a change in the machine's load touches every module alike.
@@ -468,7 +476,7 @@ def cold_start(build_dir: Path, runs: int, only: list[str] | None, progress: Pro
             "functions": per_function, "modules": modules,
             "profile": {"module": slowest_spec[0],
                         "top_packages_ms": _importtime_top(slowest_fn, slowest_path, slowest_spec[0], env)},
-            "boto3_profile": _importtime_top(build_dir / first, boto_path, "boto3", env)}
+            "boto3_profile": _importtime_top(build_dir / baseline, boto_path, "boto3", env)}
 
 
 # ---------------------------------------------------------------- 4. chalice local

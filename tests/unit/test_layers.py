@@ -22,7 +22,7 @@ from importlib import metadata
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from tests.template import TEMPLATE_PATH, resources_of_type
+from tests.template import FIRST_CALL_IMPORTS, TEMPLATE_PATH, resources_of_type
 
 ROOT = TEMPLATE_PATH.parent.parent
 LAYERS_DIR = ROOT / "infra" / "layers"
@@ -31,13 +31,6 @@ SITE_PACKAGES = sysconfig.get_paths()["purelib"]
 MAX_LAYERS = 5
 
 FUNCTIONS = resources_of_type("AWS::Serverless::Function")
-# What a function's handler imports on its first call instead of at load (orders.handlers
-# serves four functions; only these two need these modules, see the comments there). Its
-# layers must carry them too: Powertools' idempotency brings boto3 in.
-FIRST_CALL_IMPORTS = {
-    "PlaceOrderFunction": ("orders.idempotency", "orders.service", "orders.bootstrap"),
-    "CancelOrderFunction": ("orders.service", "orders.bootstrap"),
-}
 LAYERS = resources_of_type("AWS::Serverless::LayerVersion")
 
 # Runs with -S -E: no site-packages on sys.path; the finder below resolves the allowed
