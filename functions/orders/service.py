@@ -118,9 +118,13 @@ def process_orders(services: OrderServices, order_ids: list[str]) -> dict[str, O
     keeps its own outcome: an exception is that order's alone (only its record is
     retried), and each step is the same idempotent, conditional step as for one order.
     """
+    order_ids = list(dict.fromkeys(order_ids))
+    try:
+        loaded = services.orders.get_each(order_ids)
+    except Exception as error:  # noqa: BLE001 - the read failed for every order of the batch
+        loaded = {order_id: error for order_id in order_ids}
     outcomes: dict[str, Order | Exception] = {
-        order_id: outcome_of(lambda order_id=order_id: _current(services, order_id))
-        for order_id in dict.fromkeys(order_ids)
+        order_id: outcome_of(lambda order=loaded[order_id]: _current(services, order)) for order_id in order_ids
     }
 
     def due(status: OrderStatus) -> list[Order]:
@@ -163,8 +167,9 @@ def _each(ask: Callable[[list[C]], list[R | Exception]], commands: list[C]) -> l
         return [error] * len(commands)
 
 
-def _current(services: OrderServices, order_id: str) -> Order:
-    order = services.orders.get(order_id)
+def _current(services: OrderServices, order: Order | Exception) -> Order:
+    if isinstance(order, Exception):
+        raise order
     if order.is_terminal:
         # A redelivery, possibly of an attempt that recorded the outcome but failed to
         # publish it: publish again (same event id, so subscribers see it once).
