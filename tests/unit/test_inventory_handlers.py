@@ -17,7 +17,7 @@ import pytest
 from pydantic import ValidationError
 
 from inventory import handlers, service
-from inventory.domain import Line
+from inventory.domain import Line, Reservation
 from shared.errors import DependencyUnavailable
 from tests.template import resources_of_type
 from tests.unit.inventory_fakes import FakeStockRepository
@@ -226,6 +226,9 @@ def test_a_command_outside_the_contract_raises(tables, payload):
 
 class UnavailableStockRepository(FakeStockRepository):
     def get_reservation(self, order_id: str):
+        raise DependencyUnavailable("inventory table")
+
+    def hold(self, reservation: Reservation) -> None:
         raise DependencyUnavailable("inventory table")
 
 
