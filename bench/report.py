@@ -255,6 +255,17 @@ def page(results: dict, files: dict[str, str], quick: bool) -> str:
         f"drain / raw batched: {_ratio(drain['drain_rps'], sqs['batched_rps'])}×.",
         "",
     ]
+    if "drain_profile" in results:
+        spy = results["drain_profile"]
+        lines += [
+            f"Profile of the drain (`--profile`: py-spy, GIL-holding samples only, {spy['sampled_seconds']} s "
+            f"sampled; `{spy['speedscope']}` opens in speedscope.app), share of all samples:", "",
+            "| process | share | where inside it |", "|---|---|---|",
+            *[f"| {p['process']} | {p['share']:.0%} | "
+              + ", ".join(f"{layer['layer']} {layer['share']:.0%}" for layer in p["layers"]) + " |"
+              for p in spy["processes"]],
+            "",
+        ]
     # 3. Cold start
     lines += [
         "## 3. Cold start: handler import time and package size", "",
