@@ -31,17 +31,18 @@ def prepare_batch(records: list[SQSRecord]) -> Callable[[SQSRecord], None]:
             event = _events.validate_json(record.body)
         except ValueError:  # pydantic's ValidationError, malformed JSON included
             continue  # fails on its own, in its record's handler
+        with log_scope(message_id=record.message_id, correlation_id=event.correlation_id, order_id=event.order_id):
+            logger.info("event received", extra={"type": event.type,
+                                                 "receive_count": record.attributes.approximate_receive_count})
         if isinstance(event, OrderCreated):
             created.append(event.order_id)
     processed = service.process_orders(create_services(), created) if created else {}
 
     def process_record(record: SQSRecord) -> None:
         event = _events.validate_json(record.body)
-        # Every line about this record, the invokes of inventory and payments included, carries
-        # the order's correlation id, which the commands pass on to those functions.
+        # The record's own lines carry its order's ids; the saga's steps (process_orders) sent
+        # each order's correlation id on with its commands, so inventory and payments log it too.
         with log_scope(correlation_id=event.correlation_id, order_id=event.order_id):
-            logger.info("event received", extra={"type": event.type,
-                                                 "receive_count": record.attributes.approximate_receive_count})
             if isinstance(event, OrderCreated):
                 outcome = processed[event.order_id]
                 if isinstance(outcome, Exception):
