@@ -2,6 +2,8 @@
 
     .venv/bin/python -m bench.run            # the full run (~5-8 min on 2 cores)
     .venv/bin/python -m bench.run --quick    # seconds: checks the harness, numbers are noise
+    .venv/bin/python -m bench.run --profile  # and py-spy on the emulator while the orders drain
+                                             # (py-spy on PATH or --py-spy PATH; needs ptrace)
 
 Benchmarks, not tests: targets are reported beside the figures, never asserted.
 """
@@ -10,12 +12,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
 import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
-from bench import harness
+from bench import harness, profile
 from infra.deploy import DeployedStack, DeployError, deploy
 from infra.emulator import Emulator, free_port
 
@@ -54,9 +60,10 @@ def say(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
 
 
-def run_benchmarks(stack: DeployedStack, build_dir: Path, settings: Settings, progress=say) -> dict:
+def run_benchmarks(stack: DeployedStack, build_dir: Path, settings: Settings, progress=say,
+                   while_draining: Callable[[], AbstractContextManager] = nullcontext) -> dict:
     """Every figure against a deployed stack (the bench's own, or the e2e session's) and
-    the `sam build` output it was deployed from."""
+    the `sam build` output it was deployed from. `while_draining` wraps the order drain."""
     WORK_DIR.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     results: dict = {"settings": settings.__dict__}
@@ -73,7 +80,7 @@ def run_benchmarks(stack: DeployedStack, build_dir: Path, settings: Settings, pr
                                                      settings.latency_concurrency, products, user_id, progress)
     results["order_drain"] = drain = harness.order_drain(stack, api_key, settings.burst_orders,
                                                          settings.burst_concurrency, products, user_id,
-                                                         progress, settings.drain_timeout)
+                                                         progress, settings.drain_timeout, while_draining)
     progress(f"      drained {drain['statuses']} at {drain['drain_rps']} orders/s")
     results["seconds"] = round(time.monotonic() - started, 1)
     return results
@@ -83,7 +90,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="tiny runs: checks the harness works")
     parser.add_argument("--no-report", action="store_true", help="print the results, write no docs")
+    parser.add_argument("--profile", action="store_true",
+                        help="record the emulator and its workers with py-spy while the order backlog drains")
+    parser.add_argument("--py-spy", default=shutil.which("py-spy"), help="the py-spy binary (default: on PATH)")
     args = parser.parse_args()
+    if args.profile and not args.py_spy:
+        parser.error("--profile needs py-spy: pip install --target DIR py-spy, then --py-spy DIR/bin/py-spy")
     settings = QUICK if args.quick else FULL
     WORK_DIR.mkdir(parents=True, exist_ok=True)
     began = time.monotonic()
@@ -101,7 +113,13 @@ def main() -> int:
                 if attempt == 2:
                     raise
                 say(f"deploy failed, retrying: {str(error).splitlines()[-1]}")
-        results = run_benchmarks(stack, build_dir, settings)
+        speedscope = WORK_DIR / "drain-profile.speedscope.json"
+        while_draining = (partial(profile.recording, args.py_spy, emulator.pid, speedscope, WORK_DIR / "py-spy.log")
+                          if args.profile else nullcontext)
+        results = run_benchmarks(stack, build_dir, settings, while_draining=while_draining)
+        if args.profile:
+            results["drain_profile"] = {"speedscope": str(speedscope.relative_to(ROOT)),
+                                        **profile.summarize(speedscope)}
     results["total_seconds"] = round(time.monotonic() - began, 1)
     (WORK_DIR / "results.json").write_text(json.dumps(results, indent=2) + "\n")
     say(f"results in {WORK_DIR / 'results.json'} ({results['total_seconds']} s in all)")

@@ -64,6 +64,13 @@ class LambdaInventory(AbstractInventory):
     def restock(self, order_id: str) -> InventoryCommandResult:
         return self._function.call(RestockOrder(order_id=order_id), InventoryCommandResult)
 
+    # One invoke for the whole batch: on the emulator an invoke costs more than the work it carries.
+    def reserve_each(self, commands: list[ReserveStock]) -> list[InventoryCommandResult | Exception]:
+        return self._function.call_each(commands, InventoryCommandResult)
+
+    def commit_each(self, commands: list[CommitStock]) -> list[InventoryCommandResult | Exception]:
+        return self._function.call_each(commands, InventoryCommandResult)
+
 
 class LambdaPayments(AbstractPayments):
     def __init__(self, function_name: str) -> None:
@@ -75,6 +82,9 @@ class LambdaPayments(AbstractPayments):
 
     def refund(self, order_id: str) -> PaymentResult:
         return self._function.call(RefundOrder(order_id=order_id), PaymentResult)
+
+    def charge_each(self, commands: list[ChargeOrder]) -> list[PaymentResult | Exception]:
+        return self._function.call_each(commands, PaymentResult)
 
 
 @functools.cache

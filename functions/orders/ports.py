@@ -6,11 +6,23 @@ invocations of the other services' functions and SQS; tests use in-memory fakes.
 from __future__ import annotations
 
 import abc
+from collections.abc import Callable
+from typing import TypeVar
 
-from inventory.contracts import InventoryCommandResult, StockLine
+from inventory.contracts import CommitStock, InventoryCommandResult, ReserveStock, StockLine
 from orders.events import OrderCancelled, OrderCreated, OrderUpdated
-from payments.contracts import ChargeAmount, PaymentResult
+from payments.contracts import ChargeAmount, ChargeOrder, PaymentResult
 from products.contracts import LookupProductsResult
+
+T = TypeVar("T")
+
+
+def outcome_of(call: Callable[[], T]) -> T | Exception:
+    """What a call came to: its result, or the exception it raised (one order's own)."""
+    try:
+        return call()
+    except Exception as error:  # noqa: BLE001 - kept for the order it belongs to, raised there
+        return error
 
 
 class AbstractCatalog(abc.ABC):
@@ -37,6 +49,15 @@ class AbstractInventory(abc.ABC):
     @abc.abstractmethod
     def restock(self, order_id: str) -> InventoryCommandResult: ...
 
+    # Many orders at once (the processor's SQS batch): per command, in order, its result
+    # or the exception it came to. These defaults ask one command at a time; an adapter
+    # that can send them together (one invoke) overrides them.
+    def reserve_each(self, commands: list[ReserveStock]) -> list[InventoryCommandResult | Exception]:
+        return [outcome_of(lambda c=c: self.reserve(c.order_id, list(c.lines))) for c in commands]
+
+    def commit_each(self, commands: list[CommitStock]) -> list[InventoryCommandResult | Exception]:
+        return [outcome_of(lambda c=c: self.commit(c.order_id)) for c in commands]
+
 
 class AbstractPayments(abc.ABC):
     @abc.abstractmethod
@@ -44,6 +65,10 @@ class AbstractPayments(abc.ABC):
 
     @abc.abstractmethod
     def refund(self, order_id: str) -> PaymentResult: ...
+
+    def charge_each(self, commands: list[ChargeOrder]) -> list[PaymentResult | Exception]:
+        """Many charges at once, as `AbstractInventory.reserve_each`."""
+        return [outcome_of(lambda c=c: self.charge(c.order_id, c.amount, c.payment_token)) for c in commands]
 
 
 class AbstractEventPublisher(abc.ABC):

@@ -41,6 +41,19 @@ class AbstractOrderRepository(abc.ABC):
     def get(self, order_id: str) -> Order:
         """Return the order or raise OrderNotFound."""
 
+    def get_each(self, order_ids: list[str]) -> dict[str, Order | Exception]:
+        """Many orders at once (the processor's batch): per id, the order or what getting it raised.
+
+        This default reads one at a time; the DynamoDB adapter reads them in one request.
+        """
+        found: dict[str, Order | Exception] = {}
+        for order_id in order_ids:
+            try:
+                found[order_id] = self.get(order_id)
+            except Exception as error:  # noqa: BLE001 - that order's own failure
+                found[order_id] = error
+        return found
+
     @abc.abstractmethod
     def save(self, order: Order) -> None:
         """Store a changed order if the stored one is still the version before it.
@@ -139,6 +152,14 @@ class DynamoDBOrderRepository(AbstractOrderRepository):
                 return OrderEntry.get(f"ORDER#{order_id}", consistent_read=True).to_domain()
             except DoesNotExist:
                 raise OrderNotFound(order_id) from None
+
+    def get_each(self, order_ids: list[str]) -> dict[str, Order | Exception]:
+        # One BatchGetItem (strongly consistent, as `get`); PynamoDB retries unprocessed keys.
+        with translate_outages(DEPENDENCY):
+            entries = OrderEntry.batch_get([f"ORDER#{order_id}" for order_id in dict.fromkeys(order_ids)],
+                                           consistent_read=True)
+            found: dict[str, Order | Exception] = {entry.id: entry.to_domain() for entry in entries}
+        return {order_id: found.get(order_id) or OrderNotFound(order_id) for order_id in order_ids}
 
     def save(self, order: Order) -> None:
         try:

@@ -9,11 +9,13 @@ workers at once, can neither double-reserve nor double-charge.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from aws_lambda_powertools import Logger
 
-from inventory.contracts import StockLine
+from inventory.contracts import CommitStock, InventoryCommandResult, ReserveStock, StockLine
 from orders.domain import Order, OrderLine, OrderModifiedConcurrently, OrderStatus, Price
 from orders.events import OrderCancelled, OrderCreated, OrderUpdated
 from orders.ports import (
@@ -22,15 +24,18 @@ from orders.ports import (
     AbstractInventory,
     AbstractPayments,
     AbstractUserDirectory,
+    outcome_of,
 )
 from orders.repository import AbstractOrderRepository
-from payments.contracts import ChargeAmount
+from payments.contracts import ChargeAmount, ChargeOrder, PaymentResult
 from shared.errors import DependencyUnavailable, FieldError, InvalidInput
 from shared.observability import count, count_by_reason
 
 logger = Logger()
 
 HOLD_EXPIRED = "stock reservation expired"
+C = TypeVar("C")
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -98,22 +103,83 @@ def place_order(
 
 def process_order(services: OrderServices, order_id: str) -> Order:
     """Advance an order as far as it can go. Safe to call any number of times."""
-    order = services.orders.get(order_id)
+    outcome = process_orders(services, [order_id])[order_id]
+    if isinstance(outcome, Exception):
+        raise outcome
+    return outcome
+
+
+def process_orders(services: OrderServices, order_ids: list[str]) -> dict[str, Order | Exception]:
+    """`process_order` for the orders of one SQS batch: per order, where it got or what it failed with.
+
+    The orders move through the saga together, step by step, so each step asks inventory
+    or payments once for every order due for it (one invoke per step and batch, not per
+    order: on the emulator an invoke costs far more than the work it carries). Each order
+    keeps its own outcome: an exception is that order's alone (only its record is
+    retried), and each step is the same idempotent, conditional step as for one order.
+    """
+    order_ids = list(dict.fromkeys(order_ids))
+    try:
+        loaded = services.orders.get_each(order_ids)
+    except Exception as error:  # noqa: BLE001 - the read failed for every order of the batch
+        loaded = {order_id: error for order_id in order_ids}
+    outcomes: dict[str, Order | Exception] = {
+        order_id: outcome_of(lambda order=loaded[order_id]: _current(services, order)) for order_id in order_ids
+    }
+
+    def due(status: OrderStatus) -> list[Order]:
+        return [order for order in outcomes.values() if isinstance(order, Order) and order.status is status]
+
+    reserving = due(OrderStatus.PENDING)
+    reserved = _each(services.inventory.reserve_each, [
+        ReserveStock(order_id=order.id, correlation_id=order.correlation_id[:128] or None,
+                     lines=[StockLine(product_id=line.product_id, quantity=line.quantity) for line in order.lines])
+        for order in reserving])
+    for order, result in zip(reserving, reserved):
+        outcomes[order.id] = outcome_of(lambda order=order, result=result: _reserved(services, order, result))
+
+    charging = due(OrderStatus.RESERVED)
+    charges = _each(services.payments.charge_each, [
+        ChargeOrder(order_id=order.id, correlation_id=order.correlation_id[:128] or None,
+                    amount=ChargeAmount(amount=order.total.amount, currency=order.total.currency),
+                    payment_token=order.payment_token)
+        for order in charging])
+    captured: list[tuple[Order, PaymentResult]] = []
+    for order, payment in zip(charging, charges):
+        outcomes[order.id] = outcome_of(
+            lambda order=order, payment=payment: _charged(services, order, payment, captured))
+
+    committed = _each(services.inventory.commit_each, [
+        CommitStock(order_id=order.id, correlation_id=order.correlation_id[:128] or None) for order, _ in captured])
+    for (order, payment), result in zip(captured, committed):
+        outcomes[order.id] = outcome_of(
+            lambda order=order, payment=payment, result=result: _committed(services, order, payment, result))
+    return outcomes
+
+
+def _each(ask: Callable[[list[C]], list[R | Exception]], commands: list[C]) -> list[R | Exception]:
+    """One call for all the commands; if the call itself fails, every command came to that."""
+    if not commands:
+        return []
+    try:
+        return ask(commands)
+    except Exception as error:  # noqa: BLE001 - each order it was about fails with it, and is retried
+        return [error] * len(commands)
+
+
+def _current(services: OrderServices, order: Order | Exception) -> Order:
+    if isinstance(order, Exception):
+        raise order
     if order.is_terminal:
         # A redelivery, possibly of an attempt that recorded the outcome but failed to
         # publish it: publish again (same event id, so subscribers see it once).
         services.events.publish_updated(OrderUpdated.of(order))
-        return order
-    if order.status is OrderStatus.PENDING:
-        order = _reserve_stock(services, order)
-    if order.status is OrderStatus.RESERVED:
-        order = _charge_payment(services, order)
     return order
 
 
-def _reserve_stock(services: OrderServices, order: Order) -> Order:
-    lines = [StockLine(product_id=line.product_id, quantity=line.quantity) for line in order.lines]
-    result = services.inventory.reserve(order.id, lines)
+def _reserved(services: OrderServices, order: Order, result: InventoryCommandResult | Exception) -> Order:
+    if isinstance(result, Exception):
+        raise result
     if result.outcome == "OUT_OF_STOCK":
         reason = "out of stock: " + ", ".join(result.unavailable_product_ids)
         return _advance(services, order, order.fail(reason))
@@ -124,14 +190,27 @@ def _reserve_stock(services: OrderServices, order: Order) -> Order:
     return _advance(services, order, order.reserve(), publish=False)
 
 
-def _charge_payment(services: OrderServices, order: Order) -> Order:
-    amount = ChargeAmount(amount=order.total.amount, currency=order.total.currency)
-    payment = services.payments.charge(order.id, amount, order.payment_token)
+def _charged(
+    services: OrderServices, order: Order, payment: PaymentResult | Exception,
+    captured: list[tuple[Order, PaymentResult]],
+) -> Order:
+    """A declined order is failed here; a captured one is left RESERVED in `captured`, for the commit."""
+    if isinstance(payment, Exception):
+        raise payment
     if payment.status != "CAPTURED":
         services.inventory.release(order.id)
         reason = f"payment declined: {payment.decline_reason or payment.status.lower()}"
         return _advance(services, order, order.fail(reason, payment_id=payment.payment_id))
-    if services.inventory.commit(order.id).outcome != "COMMITTED":
+    captured.append((order, payment))
+    return order
+
+
+def _committed(
+    services: OrderServices, order: Order, payment: PaymentResult, result: InventoryCommandResult | Exception
+) -> Order:
+    if isinstance(result, Exception):
+        raise result
+    if result.outcome != "COMMITTED":
         # The hold expired while the charge waited for a retry: nothing to ship, give the money back.
         services.payments.refund(order.id)
         return _advance(services, order, order.fail(HOLD_EXPIRED, payment_id=payment.payment_id))

@@ -3,27 +3,54 @@
 A service never reads another service's table; it invokes one of that service's
 functions with a pydantic command and validates the answer against the callee's
 contract model (`<service>/contracts.py`).
+
+A caller with several commands for one function (the order processor, a batch of
+orders) sends them in one invoke, `{"commands": [...]}` (`CommandBatch`), and gets one
+result or one failure per command back, in order (`BatchAnswer`): a failure stays the
+command's own, as if it had been invoked alone. A single command is still a valid payload.
 """
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from aws_lambda_powertools import Logger
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from shared.aws_clients import create_client
 from shared.errors import DependencyUnavailable
-from shared.observability import current_correlation_id, invocation_scope
+from shared.observability import current_correlation_id, invocation_scope, log_scope
 
 logger = Logger()
 
 Result = TypeVar("Result", bound=BaseModel)
 Command = TypeVar("Command")
+
+# Commands one invoke carries at most: one SQS batch's worth.
+MAX_BATCH = 10
+
+
+class CommandBatch(BaseModel):
+    """Several commands for one function, handled one after the other by the callee."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    commands: Annotated[list[dict], Field(min_length=1, max_length=MAX_BATCH)]
+
+
+class BatchItem(BaseModel):
+    """What one command of a batch came to: its result, or why it failed (retry it)."""
+
+    result: dict | None = None
+    error: str | None = None
+
+
+class BatchAnswer(BaseModel):
+    results: list[BatchItem]
+
 
 # The callee has its own timeout; retries belong to the queue (the whole step is
 # retried by redelivery), so the client does not retry on its own.
@@ -47,6 +74,29 @@ class FunctionClient:
         if correlation_id and "correlation_id" in type(command).model_fields and not command.correlation_id:
             # The callee logs under the caller's correlation id (see lambda_command).
             command = command.model_copy(update={"correlation_id": correlation_id})
+        return self._validate(self._invoke(command), result_model)
+
+    def call_each(self, commands: list[BaseModel], result_model: type[Result]) -> list[Result | Exception]:
+        """The commands in one invoke: per command, its result or the exception it came to.
+
+        A command that failed at the callee is DependencyUnavailable (retried, as a failed
+        invoke is); if the invoke itself fails, every command is.
+        """
+        batch = CommandBatch(commands=[command.model_dump(mode="json") for command in commands])
+        answer = self._validate(self._invoke(batch), BatchAnswer)
+        if len(answer.results) != len(commands):
+            raise RuntimeError(f"{self.function_name} answered {len(answer.results)} results "
+                               f"for {len(commands)} commands")
+        outcomes: list[Result | Exception] = []
+        for item in answer.results:
+            if item.result is None:
+                logger.warning("Command failed", extra={"function": self.function_name, "error": item.error})
+                outcomes.append(DependencyUnavailable(self.dependency))
+            else:
+                outcomes.append(self._validate(item.result, result_model))
+        return outcomes
+
+    def _invoke(self, command: BaseModel) -> bytes:
         try:
             answer = _lambda_client().invoke(
                 FunctionName=self.function_name,
@@ -60,7 +110,12 @@ class FunctionClient:
         if answer.get("FunctionError"):
             logger.warning("Callee failed", extra={"function": self.function_name, "payload": payload[:500]})
             raise DependencyUnavailable(self.dependency)
+        return payload
+
+    def _validate(self, payload: bytes | dict, result_model: type[Result]) -> Result:
         try:
+            if isinstance(payload, dict):
+                return result_model.model_validate(payload)
             return result_model.model_validate_json(payload)
         except ValidationError as error:
             # The callee broke its contract: a bug, not an outage. Let it surface.
@@ -76,18 +131,34 @@ def lambda_command(command_type: Any) -> Callable[[Callable[[Command], BaseModel
     adapter = TypeAdapter(command_type)
 
     def decorate(fn: Callable[[Command], BaseModel]) -> Callable[[dict, Any], dict]:
+        def handle(event: dict) -> dict:
+            command = adapter.validate_python(event)
+            result = fn(command)
+            logger.info("command handled", extra={"command": type(command).__name__,
+                                                   "result": result.model_dump(mode="json")})
+            return result.model_dump(mode="json")
+
+        def handle_in_batch(event: dict) -> BatchItem:
+            with log_scope(correlation_id=_log_key(event, "correlation_id"), order_id=_log_key(event, "order_id")):
+                try:
+                    return BatchItem(result=handle(event))
+                except Exception as error:  # noqa: BLE001 - one command's failure is its own; the caller retries it
+                    logger.exception("Command failed")
+                    return BatchItem(error=f"{type(error).__name__}: {error}")
+
         @functools.wraps(fn)
         def handler(event: dict, context: Any) -> dict:
+            if isinstance(event, dict) and "commands" in event:
+                batch = CommandBatch.model_validate(event)  # a malformed batch is the caller's bug: it raises
+                with invocation_scope():
+                    return BatchAnswer(results=[handle_in_batch(command) for command in batch.commands]) \
+                        .model_dump(mode="json")
             # A caller's correlation id and the order it is about go on every line of the
             # invocation, which clears them (and flushes its metrics) when it ends.
             keys = event if isinstance(event, dict) else {}
             with invocation_scope(correlation_id=_log_key(keys, "correlation_id"),
                                   order_id=_log_key(keys, "order_id")):
-                command = adapter.validate_python(event)
-                result = fn(command)
-                logger.info("command handled", extra={"command": type(command).__name__,
-                                                       "result": result.model_dump(mode="json")})
-                return result.model_dump(mode="json")
+                return handle(event)
 
         return handler
 

@@ -75,19 +75,33 @@ def sqs_consumer(
     record_handler: Callable[[SQSRecord], None], queue_url_variable: str
 ) -> Callable[[dict, Any], dict]:
     """A Lambda handler for an SQS event-source mapping with ReportBatchItemFailures."""
+    return sqs_batch_consumer(lambda records: record_handler, queue_url_variable)
+
+
+def sqs_batch_consumer(
+    prepare: Callable[[list[SQSRecord]], Callable[[SQSRecord], None]], queue_url_variable: str
+) -> Callable[[dict, Any], dict]:
+    """`sqs_consumer` for a consumer that does a batch's work together.
+
+    `prepare(records)` runs once per batch, first, and answers the handler of each
+    record, which raises if that record failed; so failures are still reported (and
+    backed off) record by record. `prepare` must not raise for one record's sake.
+    """
     processor = BackoffBatchProcessor(
         queue_url=os.environ[queue_url_variable],
         base_backoff_seconds=float(os.environ.get("RETRY_BASE_SECONDS", "1")),
     )
 
-    def handle_record(record: SQSRecord) -> None:
-        # Whatever a record appends to the log (its correlation and order ids) ends with it.
-        with log_scope(message_id=record.message_id, correlation_id=correlation_id_of(record)):
-            record_handler(record)
-
     def handler(event: dict, context: Any) -> dict:
         # The metrics of the whole batch are flushed once, when the invocation ends.
         with invocation_scope():
+            record_handler = prepare([SQSRecord(record) for record in event.get("Records", [])])
+
+            def handle_record(record: SQSRecord) -> None:
+                # Whatever a record appends to the log (its correlation and order ids) ends with it.
+                with log_scope(message_id=record.message_id, correlation_id=correlation_id_of(record)):
+                    record_handler(record)
+
             return process_partial_response(
                 event=event, record_handler=handle_record, processor=processor, context=context
             )

@@ -8,6 +8,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from bench.run import QUICK, run_benchmarks
+from infra.deploy import local_session
 from tests.e2e.conftest import E2E_DIR
 
 
@@ -32,6 +33,11 @@ def test_quick_bench_run_gives_sane_numbers(stack):
     sane(results["order_latency"])
     drain = results["order_drain"]
     assert drain["statuses"].get("CONFIRMED") == QUICK.burst_orders and drain["drain_rps"] > 0, drain
+    # The disabled mapping held the whole burst; the drain is timed from its release.
+    assert drain["moved_before_release"] == 0, drain
+    assert drain["intake_rps"] > 0 and 0 < drain["seconds_to_drain"] <= drain["end_to_end_seconds"], drain
+    mappings = local_session(stack.endpoint).client("lambda").list_event_source_mappings()["EventSourceMappings"]
+    assert all(mapping["State"] == "Enabled" for mapping in mappings), mappings
     cold = results["cold_start"]
     assert cold["boto3_ms"] > 0 and set(cold["functions"]) == set(QUICK.import_only)
     for function in cold["functions"].values():

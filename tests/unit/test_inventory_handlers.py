@@ -17,7 +17,7 @@ import pytest
 from pydantic import ValidationError
 
 from inventory import handlers, service
-from inventory.domain import Line
+from inventory.domain import Line, Reservation
 from shared.errors import DependencyUnavailable
 from tests.template import resources_of_type
 from tests.unit.inventory_fakes import FakeStockRepository
@@ -183,6 +183,34 @@ def test_reserve_event_out_of_stock_names_the_products_and_holds_nothing(tables)
     assert set(stored_items(tables["InventoryTable"])) == {f"STOCK#{SAMPLE_PRODUCT_ID}"}
 
 
+def test_batch_event_answers_each_command_in_order(tables):
+    set_stock(10)
+
+    answer = command("batch")
+
+    # The second order's product has no stock at all: a business outcome, not a failure.
+    assert answer == {"results": [
+        {"result": {"order_id": SAMPLE_ORDER_ID, "outcome": "RESERVED", "unavailable_product_ids": []}, "error": None},
+        {"result": {"order_id": "9b2e4c1a-5d3f-4e6a-8b7c-0d1e2f3a4b5c", "outcome": "OUT_OF_STOCK",
+                    "unavailable_product_ids": [OTHER_PRODUCT_ID]}, "error": None},
+        {"result": {"order_id": SAMPLE_ORDER_ID, "outcome": "COMMITTED", "unavailable_product_ids": []},
+         "error": None},
+    ]}
+    assert stock_of() == (8, 0, 8)
+
+
+def test_a_failing_command_of_a_batch_fails_alone(tables):
+    set_stock(10)
+    batch = sample_event("InventoryReservationsFunction.batch")
+    batch["commands"][1] = {"action": "explode", "order_id": "o-2"}
+
+    answer = invoke("InventoryReservationsFunction", batch)
+
+    first, failed, last = answer["results"]
+    assert first["result"]["outcome"] == "RESERVED" and last["result"]["outcome"] == "COMMITTED"
+    assert failed["result"] is None and failed["error"].startswith("ValidationError")
+
+
 def test_release_event_gives_the_stock_back_once(tables):
     set_stock(10)
     set_stock(5, OTHER_PRODUCT_ID)
@@ -226,6 +254,9 @@ def test_a_command_outside_the_contract_raises(tables, payload):
 
 class UnavailableStockRepository(FakeStockRepository):
     def get_reservation(self, order_id: str):
+        raise DependencyUnavailable("inventory table")
+
+    def hold(self, reservation: Reservation) -> None:
         raise DependencyUnavailable("inventory table")
 
 

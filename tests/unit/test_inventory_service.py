@@ -180,6 +180,9 @@ class UnavailableStockRepository(FakeStockRepository):
     def get_reservation(self, order_id: str) -> Reservation | None:
         raise DependencyUnavailable("inventory table")
 
+    def hold(self, reservation: Reservation) -> None:
+        raise DependencyUnavailable("inventory table")
+
 
 @pytest.mark.parametrize("command", [service.release, service.commit, service.restock])
 def test_an_outage_propagates_so_the_caller_retries(command):

@@ -57,6 +57,18 @@ def test_unknown_order_is_not_found(orders):
     assert raised.value.order_id == "missing"
 
 
+def test_get_each_answers_every_id_in_one_call_missing_ones_as_not_found(orders):
+    first, second = new_order(minutes=1), new_order(minutes=2)
+    orders.add(first)
+    orders.add(second)
+
+    found = orders.get_each([second.id, "missing", first.id, second.id])
+
+    assert found[first.id] == first and found[second.id] == second
+    assert isinstance(found["missing"], OrderNotFound) and found["missing"].order_id == "missing"
+    assert set(found) == {first.id, second.id, "missing"}
+
+
 def test_save_of_the_next_version_is_stored(orders):
     order = new_order()
     orders.add(order)
