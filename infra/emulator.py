@@ -2,15 +2,19 @@
 
 MiniStack runs from its own virtualenv (it pins botocore). Its Lambda workers are
 child processes, so the emulator gets its own process group and `stop()` ends the
-whole group: nothing it started outlives it.
+whole group: nothing it started outlives it. Each worker unpacks its function and
+layers (~35 MB) into a temporary directory it leaves behind when it is killed, so the
+emulator gets a TMPDIR of its own, which `stop()` removes.
 """
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -21,7 +25,7 @@ EMULATOR_BIN = ROOT / ".venv-emulator" / "bin" / "ministack"
 HOST = "127.0.0.1"
 # Host variables a worker may inherit: everything else stays out, so a developer's
 # AWS profile or a test's settings never leak into the functions.
-_INHERITED = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "TZ")
+_INHERITED = ("PATH", "HOME", "LANG", "LC_ALL", "TZ")
 
 
 class EmulatorError(RuntimeError):
@@ -57,6 +61,7 @@ class Emulator:
         self.endpoint = f"http://{HOST}:{port}"
         self.log_path = log_path
         self._process: subprocess.Popen | None = None
+        self._tmpdir: str | None = None
 
     def start(self, timeout: float = 60.0) -> Emulator:
         if not EMULATOR_BIN.exists():
@@ -65,7 +70,9 @@ class Emulator:
             raise PortInUse(self.port)
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         env = {name: os.environ[name] for name in _INHERITED if name in os.environ}
+        self._tmpdir = tempfile.mkdtemp(prefix=f"shop-emulator-{self.port}-")
         env.update(
+            TMPDIR=self._tmpdir,
             BIND_HOST=HOST,
             GATEWAY_PORT=str(self.port),
             # Lambda workers call back here for DynamoDB, SQS, ...
@@ -98,9 +105,9 @@ class Emulator:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
-                raise EmulatorError(
-                    f"MiniStack exited with code {self._process.returncode}; see {self.log_path}"
-                )
+                code = self._process.returncode
+                self.stop()
+                raise EmulatorError(f"MiniStack exited with code {code}; see {self.log_path}")
             try:
                 with urllib.request.urlopen(f"{self.endpoint}/_ministack/health", timeout=2) as answer:
                     if answer.status == 200 and json.load(answer).get("services"):
@@ -113,8 +120,14 @@ class Emulator:
 
     def stop(self, grace: float = 10.0) -> None:
         process, self._process = self._process, None
-        if process is None or process.poll() is not None:
-            return
+        if process is not None and process.poll() is None:
+            self._stop_group(process, grace)
+        if self._tmpdir:
+            shutil.rmtree(self._tmpdir, ignore_errors=True)
+            self._tmpdir = None
+
+    @staticmethod
+    def _stop_group(process: subprocess.Popen, grace: float) -> None:
         os.killpg(process.pid, signal.SIGTERM)
         try:
             process.wait(timeout=grace)

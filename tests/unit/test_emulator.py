@@ -1,5 +1,6 @@
 """The emulator's start-up fails loudly: a busy port is a clear error, never a hang or a skip."""
 import socket
+from pathlib import Path
 
 import pytest
 
@@ -33,3 +34,20 @@ def test_an_emulator_that_exits_at_once_is_an_error(tmp_path, monkeypatch):
 
     with pytest.raises(EmulatorError, match="exited with code 3"):
         Emulator(free_port(), tmp_path / "emulator.log").start(timeout=10)
+
+
+def test_the_workers_temporary_files_go_with_the_emulator(tmp_path, monkeypatch):
+    # MiniStack's workers unpack their code under TMPDIR and leave it when killed: the
+    # emulator's own TMPDIR is removed when it stops, even when it failed to start.
+    stand_in = tmp_path / "ministack"
+    seen = tmp_path / "tmpdir"
+    stand_in.write_text(f'#!/bin/sh\necho "$TMPDIR" > {seen}\ntouch "$TMPDIR/worker-code"\nexit 3\n')
+    stand_in.chmod(0o755)
+    monkeypatch.setattr("infra.emulator.EMULATOR_BIN", stand_in)
+
+    with pytest.raises(EmulatorError):
+        Emulator(free_port(), tmp_path / "emulator.log").start(timeout=10)
+
+    emulator_tmp = Path(seen.read_text().strip())
+    assert emulator_tmp.name.startswith("shop-emulator-")
+    assert not emulator_tmp.exists()
