@@ -105,10 +105,11 @@ key-rotate: $(VENV)/.installed
 key-usage: $(VENV)/.installed
 	@$(KEYS) usage $(KEY)
 
-# Benchmarks (docs/benchmarks.md): one emulator, one deploy, ~5-8 min; matplotlib for the charts.
+# Benchmarks (docs/benchmarks.md): one emulator, one deploy, ~10 min; matplotlib for the
+# charts, py-spy for the profile of a second order drain.
 .PHONY: bench
 bench: install $(VENV)/.bench-installed
-	@$(PY) -m bench.run
+	@$(PY) -m bench.run --profile --py-spy $(VENV)/bin/py-spy
 
 $(VENV)/.bench-installed: bench/requirements.txt $(VENV)/.installed
 	@$(VENV)/bin/pip install --quiet --disable-pip-version-check -r bench/requirements.txt

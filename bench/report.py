@@ -258,8 +258,11 @@ def page(results: dict, files: dict[str, str], quick: bool) -> str:
     if "drain_profile" in results:
         spy = results["drain_profile"]
         lines += [
-            f"Profile of the drain (`--profile`: py-spy, GIL-holding samples only, {spy['sampled_seconds']} s "
-            f"sampled; `{spy['speedscope']}` opens in speedscope.app), share of all samples:", "",
+            f"Profile of a second drain ({results['profiled_drain']['orders']} orders, "
+            f"{results['profiled_drain']['drain_rps']} orders/s under the sampler), taken after the figures above "
+            f"(`--profile`: py-spy on the emulator and its workers, GIL-holding samples only, "
+            f"{spy['sampled_seconds']} s sampled; `{spy['speedscope']}` opens in speedscope.app), "
+            "share of all samples:", "",
             "| process | share | where inside it |", "|---|---|---|",
             *[f"| {p['process']} | {p['share']:.0%} | "
               + ", ".join(f"{layer['layer']} {layer['share']:.0%}" for layer in p["layers"]) + " |"

@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.run            # the full run (~5-8 min on 2 cores)
     .venv/bin/python -m bench.run --quick    # seconds: checks the harness, numbers are noise
-    .venv/bin/python -m bench.run --profile  # and py-spy on the emulator while the orders drain
+    .venv/bin/python -m bench.run --profile  # then a second drain, recorded by py-spy (`make bench`)
                                              # (py-spy on PATH or --py-spy PATH; needs ptrace)
 
 Benchmarks, not tests: targets are reported beside the figures, never asserted.
@@ -16,7 +16,7 @@ import shutil
 import sys
 import time
 from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -45,15 +45,16 @@ class Settings:
     sqs_seconds: float
     import_runs: int
     import_only: list[str] | None
+    profiled_orders: int
 
 
 FULL = Settings(levels=[1, 8, 32], seconds=5, warmup=3, chalice_levels=[1, 8], chalice_seconds=4,
                 latency_orders=200, latency_concurrency=4, burst_orders=500, burst_concurrency=8,
-                drain_timeout=240, sqs_seconds=5, import_runs=3, import_only=None)
+                drain_timeout=240, sqs_seconds=5, import_runs=3, import_only=None, profiled_orders=300)
 QUICK = Settings(levels=[1, 2], seconds=0.4, warmup=0.2, chalice_levels=[1], chalice_seconds=0.6,
                  latency_orders=2, latency_concurrency=2, burst_orders=4, burst_concurrency=4,
                  drain_timeout=30, sqs_seconds=0.3, import_runs=1,
-                 import_only=["GetProductFunction", "ReferenceGetProductFunction"])
+                 import_only=["GetProductFunction", "ReferenceGetProductFunction"], profiled_orders=4)
 
 
 def say(message: str) -> None:
@@ -61,9 +62,10 @@ def say(message: str) -> None:
 
 
 def run_benchmarks(stack: DeployedStack, build_dir: Path, settings: Settings, progress=say,
-                   while_draining: Callable[[], AbstractContextManager] = nullcontext) -> dict:
+                   profiler: Callable[[], AbstractContextManager] | None = None) -> dict:
     """Every figure against a deployed stack (the bench's own, or the e2e session's) and
-    the `sam build` output it was deployed from. `while_draining` wraps the order drain."""
+    the `sam build` output it was deployed from. With a `profiler`, a second drain runs
+    under it once the figures are taken, so the measured drain carries no sampler."""
     WORK_DIR.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     results: dict = {"settings": settings.__dict__}
@@ -80,8 +82,13 @@ def run_benchmarks(stack: DeployedStack, build_dir: Path, settings: Settings, pr
                                                      settings.latency_concurrency, products, user_id, progress)
     results["order_drain"] = drain = harness.order_drain(stack, api_key, settings.burst_orders,
                                                          settings.burst_concurrency, products, user_id,
-                                                         progress, settings.drain_timeout, while_draining)
+                                                         progress, settings.drain_timeout)
     progress(f"      drained {drain['statuses']} at {drain['drain_rps']} orders/s")
+    if profiler is not None:
+        progress("profile: a second drain, recorded")
+        results["profiled_drain"] = harness.order_drain(stack, api_key, settings.profiled_orders,
+                                                        settings.burst_concurrency, products, user_id,
+                                                        progress, settings.drain_timeout, profiler)
     results["seconds"] = round(time.monotonic() - started, 1)
     return results
 
@@ -91,7 +98,7 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="tiny runs: checks the harness works")
     parser.add_argument("--no-report", action="store_true", help="print the results, write no docs")
     parser.add_argument("--profile", action="store_true",
-                        help="record the emulator and its workers with py-spy while the order backlog drains")
+                        help="then drain a second backlog with py-spy recording the emulator and its workers")
     parser.add_argument("--py-spy", default=shutil.which("py-spy"), help="the py-spy binary (default: on PATH)")
     args = parser.parse_args()
     if args.profile and not args.py_spy:
@@ -114,9 +121,9 @@ def main() -> int:
                     raise
                 say(f"deploy failed, retrying: {str(error).splitlines()[-1]}")
         speedscope = WORK_DIR / "drain-profile.speedscope.json"
-        while_draining = (partial(profile.recording, args.py_spy, emulator.pid, speedscope, WORK_DIR / "py-spy.log")
-                          if args.profile else nullcontext)
-        results = run_benchmarks(stack, build_dir, settings, while_draining=while_draining)
+        profiler = (partial(profile.recording, args.py_spy, emulator.pid, speedscope, WORK_DIR / "py-spy.log")
+                    if args.profile else None)
+        results = run_benchmarks(stack, build_dir, settings, profiler=profiler)
         if args.profile:
             results["drain_profile"] = {"speedscope": str(speedscope.relative_to(ROOT)),
                                         **profile.summarize(speedscope)}

@@ -1,5 +1,6 @@
 """The emulator's start-up fails loudly: a busy port is a clear error, never a hang or a skip."""
 import socket
+import time
 from pathlib import Path
 
 import pytest
@@ -50,4 +51,8 @@ def test_the_workers_temporary_files_go_with_the_emulator(tmp_path, monkeypatch)
 
     emulator_tmp = Path(seen.read_text().strip())
     assert emulator_tmp.name.startswith("shop-emulator-")
+    # Deleted in the background (see Emulator.stop): a moment for one file.
+    deadline = time.monotonic() + 10
+    while emulator_tmp.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert not emulator_tmp.exists()
