@@ -105,7 +105,7 @@ key-rotate: $(VENV)/.installed
 key-usage: $(VENV)/.installed
 	@$(KEYS) usage $(KEY)
 
-# Benchmarks (docs/benchmarks.md): one emulator, one deploy, ~10 min; matplotlib for the
+# Benchmarks (docs/benchmarks.md): one emulator, one deploy, ~8 min; matplotlib for the
 # charts, py-spy for the profile of a second order drain.
 .PHONY: bench
 bench: install $(VENV)/.bench-installed

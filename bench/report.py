@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import shutil
 import subprocess
 from datetime import datetime, timezone
 from importlib import metadata
@@ -117,7 +118,7 @@ def charts(results: dict, out: Path) -> dict[str, str]:
     b.set_xlabel("seconds since the processor's mapping was enabled")
     b.set_ylabel("orders confirmed")
     b.set_title(f"backlog of {drain['orders']}: drained at {drain['drain_rps']} orders/s", fontsize=9)
-    bars = c.bar(["POST /orders\naccepted/s", "orders\nconfirmed/s", "raw SQS\n1 msg at a time",
+    bars = c.bar(["POST /orders\naccepted", "orders\nconfirmed", "raw SQS\n1 at a time",
                   "raw SQS\n10 at a time"],
                  [drain["intake_rps"], drain["drain_rps"], sqs["single"]["rps"], sqs["batched_rps"]],
                  color=["C3", "C0", "C1", "C2"])
@@ -173,6 +174,7 @@ def page(results: dict, files: dict[str, str], quick: bool) -> str:
     get, cold, local = results["get"], results["cold_start"], results["chalice_local"]
     latency, drain, sqs = results["order_latency"], results["order_drain"], results["raw_sqs"]
     info = machine()
+    info["date"] = results.get("finished_at", info["date"])  # when the figures were taken, not rendered
     lines = ["# Benchmarks", ""]
     if quick:
         lines += ["> **Quick run** (`--quick`): checks the harness; these numbers are noise.", ""]
@@ -261,7 +263,8 @@ def page(results: dict, files: dict[str, str], quick: bool) -> str:
             f"Profile of a second drain ({results['profiled_drain']['orders']} orders, "
             f"{results['profiled_drain']['drain_rps']} orders/s under the sampler), taken after the figures above "
             f"(`--profile`: py-spy on the emulator and its workers, GIL-holding samples only, "
-            f"{spy['sampled_seconds']} s sampled; `{spy['speedscope']}` opens in speedscope.app), "
+            f"{spy['sampled_seconds']} s sampled; [the recording]({files.get('profile', spy['speedscope'])}) "
+            "opens in speedscope.app), "
             "share of all samples:", "",
             "| process | share | where inside it |", "|---|---|---|",
             *[f"| {p['process']} | {p['share']:.0%} | "
@@ -316,6 +319,11 @@ def page(results: dict, files: dict[str, str], quick: bool) -> str:
 
 def write(results: dict, out: Path, quick: bool = False) -> Path:
     files = charts(results, out / CHARTS)
+    if "drain_profile" in results:
+        # The recording goes with the page (under 1 MB), for anyone to open in speedscope.
+        recording = out / CHARTS / "drain-profile.speedscope.json"
+        shutil.copyfile(ROOT / results["drain_profile"]["speedscope"], recording)
+        files["profile"] = f"{CHARTS}/{recording.name}"
     (out / CHARTS / "results.json").write_text(json.dumps(results, indent=2) + "\n")
     target = out / "benchmarks.md"
     analysis = out / CHARTS / "analysis.md"

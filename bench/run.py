@@ -128,6 +128,7 @@ def main() -> int:
             results["drain_profile"] = {"speedscope": str(speedscope.relative_to(ROOT)),
                                         **profile.summarize(speedscope)}
     results["total_seconds"] = round(time.monotonic() - began, 1)
+    results["finished_at"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     (WORK_DIR / "results.json").write_text(json.dumps(results, indent=2) + "\n")
     say(f"results in {WORK_DIR / 'results.json'} ({results['total_seconds']} s in all)")
     if not args.no_report:
