@@ -412,18 +412,6 @@ def _dir_size(path: Path) -> int:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file() and not f.is_symlink())
 
 
-def _probe_env() -> dict[str, str]:
-    """The variables handlers read at import; values do not matter, nothing is called."""
-    from tests.template import resources_of_type
-    env = {name: os.environ[name] for name in ("PATH", "HOME", "LANG") if name in os.environ}
-    env.update(AWS_DEFAULT_REGION="us-east-1", AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test",
-               AWS_ENDPOINT_URL="http://127.0.0.1:9", POWERTOOLS_SERVICE_NAME="bench")
-    for function in resources_of_type("AWS::Serverless::Function").values():
-        for name, value in function["Properties"].get("Environment", {}).get("Variables", {}).items():
-            env.setdefault(name, value if isinstance(value, str) else f"bench-{name.lower()}")
-    return env
-
-
 def _import_once(fn_dir: Path, layer_dirs: list[Path], module: str, env: dict[str, str]) -> dict:
     # -S -E: the standard library plus exactly the function's package and its layers,
     # as on Lambda; nothing from this virtualenv's site-packages.
@@ -464,13 +452,11 @@ def _packages(layer_dir: Path) -> list[str]:
 def cold_start(build_dir: Path, runs: int, only: list[str] | None, progress: Progress) -> dict:
     """Import time of each handler module in a fresh interpreter, and what each function carries."""
     build_dir = build_dir.resolve()
-    from tests.template import FIRST_CALL_IMPORTS, load_template, resources_of_type
-    global_layers = load_template().get("Globals", {}).get("Function", {}).get("Layers", [])
+    from tests.template import FIRST_CALL_IMPORTS, import_environment, resources_of_type
     functions: dict[str, tuple[str, tuple[str, ...]]] = {}
     for name, resource in resources_of_type("AWS::Serverless::Function").items():
         properties = resource["Properties"]
-        # SAM appends a function's own Layers to the global ones.
-        layers = [layer["Ref"] for layer in [*global_layers, *properties.get("Layers", [])]]
+        layers = [layer["Ref"] for layer in properties.get("Layers", [])]
         # What the handler imports on its first call counts too: "module+module+...".
         module = "+".join([properties["Handler"].rpartition(".")[0], *FIRST_CALL_IMPORTS.get(name, ())])
         functions[name] = (module, tuple(dict.fromkeys(layers)))
@@ -487,20 +473,20 @@ def cold_start(build_dir: Path, runs: int, only: list[str] | None, progress: Pro
             raise RuntimeError(f"{layer_dir} is missing: the bench reads what `sam build` built")
     layer_packages = {layer: _packages(path) for layer, path in layer_dirs.items()}
     layer_bytes = {layer: _dir_size(path) for layer, path in layer_dirs.items()}
-    env = _probe_env()
     boto_path = [layer_dirs[layer] for layer in baseline_layers]
     specs = list(dict.fromkeys(functions.values()))
     first_of = {spec: next(name for name, s in functions.items() if s == spec) for spec in specs}
     boto_spec = ("boto3", baseline_layers)
     first_of[boto_spec] = baseline
     samples: dict[tuple[str, tuple[str, ...]], list[dict]] = {spec: [] for spec in [boto_spec, *specs]}
+    environments = {spec: import_environment(first_of[spec]) for spec in samples}
     progress(f"cold start: bare `import boto3` and {len(specs)} handler modules, {runs} rounds")
     # Round-robin, so a change in the machine's load touches every module alike.
     for round_ in range(runs):
         for spec in samples:
             module, layers = spec
             samples[spec].append(_import_once(build_dir / first_of[spec], [layer_dirs[x] for x in layers],
-                                              module, env))
+                                              module, environments[spec]))
         progress(f"      round {round_ + 1}/{runs}: boto3 {samples[boto_spec][-1]['seconds'] * 1000:.0f} ms")
     boto_ms = round(statistics.median(x["seconds"] for x in samples.pop(boto_spec)) * 1000, 1)
     measured = {spec: {"median_ms": round(statistics.median(x["seconds"] for x in runs_) * 1000, 1),
@@ -527,8 +513,10 @@ def cold_start(build_dir: Path, runs: int, only: list[str] | None, progress: Pro
     return {"runs": runs, "boto3_ms": boto_ms, "layer_bytes": layer_bytes, "layer_packages": layer_packages,
             "functions": per_function, "modules": modules,
             "profile": {"module": slowest_spec[0],
-                        "top_packages_ms": _importtime_top(slowest_fn, slowest_path, slowest_spec[0], env)},
-            "boto3_profile": _importtime_top(build_dir / baseline, boto_path, "boto3", env)}
+                        "top_packages_ms": _importtime_top(slowest_fn, slowest_path, slowest_spec[0],
+                                                           environments[slowest_spec])},
+            "boto3_profile": _importtime_top(build_dir / baseline, boto_path, "boto3",
+                                            environments[boto_spec])}
 
 
 # ---------------------------------------------------------------- 4. chalice local

@@ -5,6 +5,7 @@ Tests take tables, routes and policies from here, so they test what is deployed.
 from __future__ import annotations
 
 import functools
+import os
 from pathlib import Path
 from typing import Any
 
@@ -32,3 +33,17 @@ def resources_of_type(resource_type: str) -> dict[str, dict[str, Any]]:
         for name, resource in load_template()["Resources"].items()
         if resource["Type"] == resource_type
     }
+
+
+def import_environment(function: str) -> dict[str, str]:
+    """What importing `function`'s handler needs: its own variables (references to other
+    resources become placeholders), dummy credentials and an endpoint nothing answers on,
+    so a handler that called AWS at import would fail rather than reach it."""
+    env = {name: os.environ[name] for name in ("PATH", "HOME", "LANG") if name in os.environ}
+    env.update(AWS_DEFAULT_REGION="us-east-1", AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test",
+               AWS_ENDPOINT_URL="http://127.0.0.1:9")
+    variables = resources_of_type("AWS::Serverless::Function")[function]["Properties"] \
+        .get("Environment", {}).get("Variables", {})
+    for name, value in variables.items():
+        env[name] = value if isinstance(value, str) else f"placeholder-{name.lower()}"
+    return env

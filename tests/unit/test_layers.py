@@ -22,7 +22,7 @@ from importlib import metadata
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from tests.template import FIRST_CALL_IMPORTS, TEMPLATE_PATH, resources_of_type
+from tests.template import FIRST_CALL_IMPORTS, TEMPLATE_PATH, import_environment, resources_of_type
 
 ROOT = TEMPLATE_PATH.parent.parent
 LAYERS_DIR = ROOT / "infra" / "layers"
@@ -93,15 +93,6 @@ def _layers_of(function: str) -> list[str]:
     return [layer["Ref"] for layer in FUNCTIONS[function]["Properties"].get("Layers", [])]
 
 
-def _environment(function: str) -> dict[str, str]:
-    """The function's own variables (references become placeholders), as Lambda sets them."""
-    env = {name: os.environ[name] for name in ("PATH", "HOME", "LANG") if name in os.environ}
-    env.update(AWS_DEFAULT_REGION="us-east-1", AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test")
-    for name, value in FUNCTIONS[function]["Properties"].get("Environment", {}).get("Variables", {}).items():
-        env[name] = value if isinstance(value, str) else f"placeholder-{name.lower()}"
-    return env
-
-
 def _import_with_layers(modules: tuple[str, ...], layers: tuple[str, ...], env: dict[str, str]) -> list[str] | str:
     """Top-level modules the handler's modules load from the layers, or the import's error."""
     distributions = [distribution for layer in layers for distribution in layer_pins(layer)]
@@ -127,7 +118,7 @@ def imports_by_function() -> dict[str, list[str] | str]:
                         tuple(_layers_of(function))) for function in FUNCTIONS}
     first = {spec: function for function, spec in reversed(specs.items())}
     with ThreadPoolExecutor(max_workers=os.cpu_count()) as pool:
-        results = pool.map(lambda spec: _import_with_layers(*spec, _environment(first[spec])), first)
+        results = pool.map(lambda spec: _import_with_layers(*spec, import_environment(first[spec])), first)
         imported = dict(zip(first, results))
     return {function: imported[spec] for function, spec in specs.items()}
 
