@@ -132,7 +132,7 @@ def process_orders(services: OrderServices, order_ids: list[str]) -> dict[str, O
 
     reserving = due(OrderStatus.PENDING)
     reserved = _each(services.inventory.reserve_each, [
-        ReserveStock(order_id=order.id, correlation_id=order.correlation_id[:128] or None,
+        ReserveStock(order_id=order.id, correlation_id=_passed_on(order),
                      lines=[StockLine(product_id=line.product_id, quantity=line.quantity) for line in order.lines])
         for order in reserving])
     for order, result in zip(reserving, reserved):
@@ -140,7 +140,7 @@ def process_orders(services: OrderServices, order_ids: list[str]) -> dict[str, O
 
     charging = due(OrderStatus.RESERVED)
     charges = _each(services.payments.charge_each, [
-        ChargeOrder(order_id=order.id, correlation_id=order.correlation_id[:128] or None,
+        ChargeOrder(order_id=order.id, correlation_id=_passed_on(order),
                     amount=ChargeAmount(amount=order.total.amount, currency=order.total.currency),
                     payment_token=order.payment_token)
         for order in charging])
@@ -150,11 +150,17 @@ def process_orders(services: OrderServices, order_ids: list[str]) -> dict[str, O
             lambda order=order, payment=payment: _charged(services, order, payment, captured))
 
     committed = _each(services.inventory.commit_each, [
-        CommitStock(order_id=order.id, correlation_id=order.correlation_id[:128] or None) for order, _ in captured])
+        CommitStock(order_id=order.id, correlation_id=_passed_on(order)) for order, _ in captured])
     for (order, payment), result in zip(captured, committed):
         outcomes[order.id] = outcome_of(
             lambda order=order, payment=payment, result=result: _committed(services, order, payment, result))
     return outcomes
+
+
+def _passed_on(order: Order) -> str | None:
+    """The order's correlation id as its commands carry it: the callee logs its lines under it
+    (FunctionClient.call does this for a single command; a batch's commands each carry their own)."""
+    return order.correlation_id[:128] or None
 
 
 def _each(ask: Callable[[list[C]], list[R | Exception]], commands: list[C]) -> list[R | Exception]:
