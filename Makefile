@@ -44,9 +44,12 @@ test-unit: install
 	@echo "==> unit tests (moto, in-process)"
 	@$(VENV)/bin/pytest tests/unit -q -n 2
 
+# With STACK=name the same tier proves a stack deployed elsewhere, where ENDPOINT says:
+# `ENDPOINT=` AWS (your credentials), `ENDPOINT=http://localhost:4566` LocalStack, the
+# default the stack `make run` keeps. Nothing is started or deployed then (tests/e2e/conftest.py).
 test-e2e: install chromium
-	@echo "==> end-to-end tests (MiniStack + SAM deploy + HTTP)"
-	@$(VENV)/bin/pytest tests/e2e -q
+	@echo "==> end-to-end tests ($(if $(STACK),stack $(STACK) at $(or $(ENDPOINT),AWS),MiniStack + SAM deploy + HTTP))"
+	@SHOP_E2E_STACK='$(STACK)' SHOP_E2E_ENDPOINT='$(ENDPOINT)' $(VENV)/bin/pytest tests/e2e -q
 
 lint: install
 	@echo "==> cfn-lint infra/template.yaml"

@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import boto3
 from localstack_client.session import Session
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,6 +53,20 @@ class DeployedStack:
 def local_session(endpoint: str) -> Session:
     """boto3 clients for a local edge endpoint (MiniStack answers where LocalStack would)."""
     return Session(localstack_host=urlsplit(endpoint).netloc)
+
+
+def aws_session(endpoint: str | None) -> Session | boto3.session.Session:
+    """boto3 clients for `endpoint` (the emulator, LocalStack), or for AWS itself when it is
+    empty: your credentials and region, as the AWS CLI finds them."""
+    return local_session(endpoint) if endpoint else boto3.session.Session()
+
+
+def invoke_url(endpoint: str | None, outputs: dict[str, str]) -> str:
+    """The stage's base URL: API Gateway's own on AWS, the edge endpoint's form locally
+    (MiniStack and LocalStack both serve `/restapis/{id}/{stage}/_user_request_`)."""
+    if not endpoint:
+        return outputs["ApiUrl"]
+    return f"{endpoint}/restapis/{outputs['ApiId']}/{outputs['StageName']}/_user_request_"
 
 
 def _sam(args: list[str], endpoint: str, log_path: Path) -> None:
@@ -98,8 +113,9 @@ def deploy(
 
 
 def describe(endpoint: str, stack_name: str = DEFAULT_STACK) -> DeployedStack:
-    """Read the stack's outputs. The API id can change on update: never cache it elsewhere."""
-    session = local_session(endpoint)
+    """Read the stack's outputs (`endpoint` '' for AWS). The API id can change on update:
+    never cache it elsewhere."""
+    session = aws_session(endpoint)
     stack = session.client("cloudformation").describe_stacks(StackName=stack_name)["Stacks"][0]
     outputs = {item["OutputKey"]: item["OutputValue"] for item in stack.get("Outputs", [])}
     api_key = session.client("apigateway").get_api_key(apiKey=outputs["DemoApiKeyId"], includeValue=True)
@@ -108,7 +124,7 @@ def describe(endpoint: str, stack_name: str = DEFAULT_STACK) -> DeployedStack:
         stack_name=stack_name,
         api_id=outputs["ApiId"],
         stage=outputs["StageName"],
-        base_url=f"{endpoint}/restapis/{outputs['ApiId']}/{outputs['StageName']}/_user_request_",
+        base_url=invoke_url(endpoint, outputs),
         api_key=api_key["value"],
         outputs=outputs,
     )

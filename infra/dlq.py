@@ -17,9 +17,8 @@ import sys
 from dataclasses import dataclass
 from typing import Any
 
-import boto3
 
-from infra.deploy import DEFAULT_STACK, local_session
+from infra.deploy import DEFAULT_STACK, aws_session
 
 # queue name (without stack prefix) -> (stack output of the queue, of its DLQ)
 QUEUES = {
@@ -37,7 +36,7 @@ class DeadLetter:
 
 
 def _sqs_and_outputs(endpoint: str, stack_name: str) -> tuple[Any, dict[str, str]]:
-    session = local_session(endpoint) if endpoint else boto3.session.Session()
+    session = aws_session(endpoint)
     stack = session.client("cloudformation").describe_stacks(StackName=stack_name)["Stacks"][0]
     outputs = {item["OutputKey"]: item["OutputValue"] for item in stack.get("Outputs", [])}
     return session.client("sqs"), outputs

@@ -20,11 +20,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-import boto3
 import requests
 from botocore.exceptions import ClientError
 
-from infra.deploy import DEFAULT_STACK, local_session
+from infra.deploy import DEFAULT_STACK, aws_session
 from infra.usage_plans import USAGE_FILE, is_enabled
 
 TIERS = {"free": "FreePlanId", "standard": "StandardPlanId", "partner": "PartnerPlanId"}
@@ -52,7 +51,7 @@ class KeyAdmin:
 
     def __init__(self, endpoint: str | None, stack_name: str = DEFAULT_STACK) -> None:
         self.endpoint = endpoint or None
-        session = local_session(endpoint) if self.endpoint else boto3.session.Session()
+        session = aws_session(self.endpoint)
         self.apigateway = session.client("apigateway")
         stack = session.client("cloudformation").describe_stacks(StackName=stack_name)["Stacks"][0]
         self.outputs = {item["OutputKey"]: item["OutputValue"] for item in stack.get("Outputs", [])}

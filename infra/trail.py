@@ -25,10 +25,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-import boto3
 from botocore.exceptions import ClientError
 
-from infra.deploy import DEFAULT_STACK, local_session
+from infra.deploy import DEFAULT_STACK, aws_session
 
 POWERTOOLS_TIME_FORMAT = "%Y-%m-%d %H:%M:%S,%f%z"  # 2026-11-25 14:51:03,747+0000
 
@@ -141,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print the raw JSON lines instead")
     args = parser.parse_args(argv)
 
-    session = local_session(args.endpoint) if args.endpoint else boto3.session.Session()
+    session = aws_session(args.endpoint)
     functions = stack_functions(session, args.stack_name)
     start_time = datetime.now(timezone.utc) - timedelta(hours=args.hours)
     lines = order_trail(session.client("logs"), functions, args.order_id, start_time)

@@ -3,9 +3,17 @@
 Tests talk to the deployed stack over real HTTP through API Gateway with an API key,
 and isolate themselves with fresh ids, never with fresh stacks. If the emulator cannot
 start or the deploy fails, every test here errors: the tier never silently skips.
+
+The same tests prove a stack that is already deployed, on AWS, LocalStack or a running
+emulator (`make test-e2e STACK=shop ENDPOINT=`; docs/operations.md): SHOP_E2E_STACK
+names it, SHOP_E2E_ENDPOINT is where its APIs answer ('' for AWS). Then nothing is
+started or deployed, and only the tests marked `emulator_controls` (they stop the
+session's own emulator, hold one of its mappings, or pin one of its deviations) are
+skipped, each by name with its reason.
 """
 from __future__ import annotations
 
+import os
 import shutil
 import time
 import uuid
@@ -15,14 +23,25 @@ from pathlib import Path
 import pytest
 import requests
 
-from infra.deploy import DeployedStack, deploy, local_session
+from infra.deploy import DeployedStack, aws_session, deploy, describe
 from infra.emulator import Emulator, free_port
 
 E2E_DIR = Path(__file__).resolve().parents[2] / ".local" / "e2e"
+TARGET_STACK = os.environ.get("SHOP_E2E_STACK", "")
+TARGET_ENDPOINT = os.environ.get("SHOP_E2E_ENDPOINT", "")
+
+
+def pytest_report_header() -> str:
+    if TARGET_STACK:
+        return f"e2e target: stack {TARGET_STACK!r} at {TARGET_ENDPOINT or 'AWS (your credentials)'}"
+    return "e2e target: a MiniStack of the session's own, deployed once with the SAM CLI"
 
 
 @pytest.fixture(scope="session")
 def stack() -> Iterator[DeployedStack]:
+    if TARGET_STACK:
+        yield describe(TARGET_ENDPOINT, TARGET_STACK)
+        return
     port = free_port()
     # Per session (port): logs and the SAM build, so sessions never share files.
     session_dir = E2E_DIR / str(port)
@@ -80,8 +99,8 @@ def anonymous(stack: DeployedStack) -> Api:
 
 @pytest.fixture(scope="session")
 def aws(stack: DeployedStack):
-    """boto3 clients for the emulator, to inspect queues and inject deliveries."""
-    return local_session(stack.endpoint)
+    """boto3 clients for the stack's account, to inspect queues and inject deliveries."""
+    return aws_session(stack.endpoint)
 
 
 @pytest.fixture
@@ -92,5 +111,11 @@ def unique() -> str:
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Run the benchmark harness's smoke test last: it asserts no timings, and with every
-    worker already warm from the other tests it takes seconds instead of a minute."""
+    worker already warm from the other tests it takes seconds instead of a minute.
+    Against a stack deployed elsewhere, skip the tests that need the session's own emulator."""
     items.sort(key=lambda item: item.path.name == "test_bench.py")
+    if not TARGET_STACK:
+        return
+    for item in items:
+        if marker := item.get_closest_marker("emulator_controls"):
+            item.add_marker(pytest.mark.skip(reason=f"needs the session's own emulator: {marker.args[0]}"))

@@ -150,6 +150,7 @@ def test_no_wrong_or_disabled_key_is_forbidden_before_any_handler_runs(stack, ad
         assert f"{token}-{case}" not in log
 
 
+@pytest.mark.emulator_controls("pins MiniStack's handling of enabled=false")
 def test_disabled_flag_alone_through_boto3_does_not_disable_on_the_emulator(stack, admin):
     """MiniStack deviation: boto3 sends `enabled` as the string "false", which the
     emulator stores as is and treats as true; AWS answers 403. `infra.keys disable`
@@ -186,6 +187,7 @@ def test_an_exhausted_quota_answers_limit_exceeded(stack, admin):
     assert (over.status_code, over.json()) == (429, {"message": "Limit Exceeded"})
 
 
+@pytest.mark.emulator_controls("pins MiniStack's missing GetUsage")
 def test_quota_usage_is_reported_unavailable_on_the_emulator(admin, tmp_path):
     """MiniStack deviation: no GetUsage. The command says so instead of inventing numbers."""
     key = admin.create(user(), "free")
@@ -208,6 +210,7 @@ def test_post_orders_has_its_own_tighter_throttle(stack, admin):
     assert sum(status != 429 for status in statuses) <= int(method["BurstLimit"]) + 1, statuses
 
 
+@pytest.mark.emulator_controls("its usage step pins MiniStack's missing GetUsage")
 def test_the_operator_command(stack, capsys):
     from infra.keys import main
 

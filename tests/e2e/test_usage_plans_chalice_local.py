@@ -21,6 +21,7 @@ from infra.keys import KeyAdmin, emulator_usage
 from tests.e2e.test_usage_plans import accepted, hammer, limits
 
 ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.emulator_controls("chalice local's gateway layer reads the keys from the emulator")
 
 
 class Local:
