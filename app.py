@@ -1,8 +1,10 @@
 """The shop API under Chalice, for `chalice local` and in-process tests; never deployed.
 
 infra/template.yaml is what deploys the API: one Lambda function per route. This app
-serves the same routes by calling those very handlers (see shared.chalice_routes), and
-tests/unit/test_routes_match_template.py fails when the two disagree.
+registers the template's routes itself (infra/template.py) and each one calls the very
+handler the template deploys for it, with the API Gateway proxy event, returning its
+proxy result unchanged: parsing, validation and error mapping stay in the handler, so a
+local run exercises exactly the code that runs on Lambda.
 
 Against the stack `make run` deployed on the local emulator (it writes the stack's
 outputs to .local/stack.json, which the `local` stage points this app at):
@@ -11,14 +13,17 @@ outputs to .local/stack.json, which the `local` stage points this app at):
 """
 from __future__ import annotations
 
+import importlib
 import json
 import os
-import re
 import sys
 from pathlib import Path
 
-from chalice import Chalice
+from chalice import Chalice, Response
+from chalice.app import Request
 from chalice.local import ChaliceRequestHandler
+
+from infra.template import FUNCTION, Route, environment, resources_of_type, routes
 
 # chalice local: answer keep-alive requests without a ~40 ms stall. Its handler writes a
 # response's headers and body in two send()s; with Nagle's algorithm on, the body waits
@@ -33,57 +38,67 @@ FUNCTIONS_DIR = str(Path(__file__).resolve().parent / "functions")
 if FUNCTIONS_DIR not in sys.path:
     sys.path.insert(0, FUNCTIONS_DIR)
 
-# Stack outputs that are not `<Name>TableName` (which become `<NAME>_TABLE`), and the
-# variables the functions read them from.
-_OUTPUT_VARIABLES = {
-    "OrderEventsQueueUrl": "ORDER_EVENTS_QUEUE_URL",
-    "OrderUpdatesQueueUrl": "ORDER_UPDATES_QUEUE_URL",
-    "ProductLookupFunctionName": "PRODUCT_LOOKUP_FUNCTION",
-    "UserLookupFunctionName": "USER_LOOKUP_FUNCTION",
-    "InventoryReservationsFunctionName": "INVENTORY_FUNCTION",
-    "PaymentCommandsFunctionName": "PAYMENTS_FUNCTION",
-}
+# API Gateway's proxy integration passes any Content-Type to the function, which
+# parses the body itself. Chalice would answer 415 to anything but JSON by default.
+ANY_CONTENT_TYPE = ["*/*"]
 
 
 def _use_deployed_stack(stack_file: str) -> None:
-    """Give the handlers the environment the template gives the deployed functions."""
+    """Give the handlers the environment the template gives the deployed functions.
+
+    One process serves every function, so it gets the union of their variables; a name
+    means one thing across the template, and a clash fails here rather than misroutes.
+    POWERTOOLS_* are this process's own (.chalice/config.json): it logs as one service.
+    """
     path = Path(__file__).resolve().parent / stack_file
     if not path.exists():
         raise SystemExit(f"{path} not found: start the stack first with `make run`")
     stack = json.loads(path.read_text())
-    outputs = stack["outputs"]
     os.environ["AWS_ENDPOINT_URL"] = stack["endpoint"]
-    tables = {key: value for key, value in outputs.items() if key.endswith("TableName")}
-    for key, table in tables.items():
-        service = re.sub(r"(?<!^)(?=[A-Z])", "_", key.removesuffix("TableName")).upper()
-        os.environ[f"{service}_TABLE"] = table
-    for key, variable in _OUTPUT_VARIABLES.items():
-        os.environ[variable] = outputs[key]
-    os.environ["HEALTH_TABLES"] = ",".join(tables.values())
-    os.environ["HEALTH_QUEUES"] = ",".join(v for k, v in outputs.items() if k.endswith(("QueueUrl", "DLQUrl")))
+    shared: dict[str, str] = {}
+    for function in resources_of_type(FUNCTION):
+        for name, value in environment(function, stack["outputs"]).items():
+            if name.startswith("POWERTOOLS_"):
+                continue
+            if shared.setdefault(name, value) != value:
+                raise SystemExit(f"{name} is {shared[name]!r} for one function and {value!r} for {function}")
+    os.environ.update(shared)
+
+
+def invoke(route: Route, request: Request) -> Response:
+    """Call `route`'s handler as Lambda would, with the event behind `request`."""
+    module_name, _, name = route.handler.rpartition(".")
+    # Looked up per call, not kept: the module is the one place that names the handler.
+    handler = getattr(sys.modules[module_name], name)
+    # No Lambda context: the handlers never read it, and chalice local has none worth passing.
+    result = handler(request.to_original_event(), None)
+    return Response(
+        body=result.get("body") or "",
+        headers=dict(result.get("headers") or {}),
+        status_code=result["statusCode"],
+    )
+
+
+def create_app() -> Chalice:
+    """The template's routes, each a door to its function's handler."""
+    app = Chalice(app_name="shop")
+    for route in routes():
+        importlib.import_module(route.handler.rpartition(".")[0])  # fail now, not on the first request
+
+        # Chalice passes path parameters as arguments; the handler reads them from the
+        # event instead, as it does on Lambda.
+        def view(route: Route = route, **path_parameters: str) -> Response:
+            return invoke(route, app.current_request)
+
+        app.route(route.path, methods=[route.method], name=route.function,
+                  api_key_required=route.api_key_required, content_types=ANY_CONTENT_TYPE)(view)
+    return app
 
 
 if os.environ.get("SHOP_STACK_FILE"):
     _use_deployed_stack(os.environ["SHOP_STACK_FILE"])
 
-from docs.routes import bp as docs  # noqa: E402
-from health.routes import bp as health  # noqa: E402
-from inventory.routes import bp as inventory  # noqa: E402
-from orders.routes import bp as orders  # noqa: E402
-from payments.routes import bp as payments  # noqa: E402
-from products.routes import bp as products  # noqa: E402
-from reference.routes import bp as reference  # noqa: E402
-from users.routes import bp as users  # noqa: E402
-
-app = Chalice(app_name="shop")
-app.register_blueprint(docs)
-app.register_blueprint(health)
-app.register_blueprint(inventory)
-app.register_blueprint(orders)
-app.register_blueprint(payments)
-app.register_blueprint(products)
-app.register_blueprint(reference)
-app.register_blueprint(users)
+app = create_app()
 
 if os.environ.get("SHOP_STACK_FILE"):
     # API Gateway's keys, usage plans and throttles in front of the routes, as deployed

@@ -452,7 +452,8 @@ def _packages(layer_dir: Path) -> list[str]:
 def cold_start(build_dir: Path, runs: int, only: list[str] | None, progress: Progress) -> dict:
     """Import time of each handler module in a fresh interpreter, and what each function carries."""
     build_dir = build_dir.resolve()
-    from tests.template import FIRST_CALL_IMPORTS, import_environment, resources_of_type
+    from infra.template import import_environment, resources_of_type
+    from tests.template import FIRST_CALL_IMPORTS
     functions: dict[str, tuple[str, tuple[str, ...]]] = {}
     for name, resource in resources_of_type("AWS::Serverless::Function").items():
         properties = resource["Properties"]

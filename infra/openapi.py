@@ -1,7 +1,8 @@
 """The API's OpenAPI 3 document, built from the code: `python -m infra.openapi`.
 
 One source of truth for each part of it:
-  routes       infra/template.yaml's Api events: method, path, API-key requirement, handler
+  routes       infra/template.yaml's Api events (infra/template.py): method, path,
+               API-key requirement, handler
   contracts    each handler's `lambda_endpoint(...)` declaration (shared.http.EndpointDoc):
                request body, query and header models, success statuses and bodies,
                the domain errors it answers
@@ -18,18 +19,16 @@ import argparse
 import importlib
 import json
 import os
-import re
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cfnlint.decode import cfn_yaml
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
+from infra import template
+
 ROOT = Path(__file__).resolve().parent.parent
-TEMPLATE_PATH = ROOT / "infra" / "template.yaml"
 FUNCTIONS_DIR = ROOT / "functions"
 OUTPUTS = (ROOT / "docs" / "openapi.json", FUNCTIONS_DIR / "docs" / "openapi.json")
 
@@ -62,50 +61,18 @@ ERROR_EXAMPLES = {
 }
 
 
-@dataclass(frozen=True)
-class Route:
-    method: str  # lower case, as OpenAPI keys operations
-    path: str
-    api_key_required: bool
-    handler: str  # module.function, as the template names it
-
-
-def template_routes(template: dict[str, Any]) -> list[Route]:
-    """Every Api event of the template's functions, with the API key rule that applies."""
-    resources = template["Resources"]
-    routes = []
-    for function in resources.values():
-        if function["Type"] != "AWS::Serverless::Function":
-            continue
-        for event in function["Properties"].get("Events", {}).values():
-            if event["Type"] != "Api":
-                continue
-            properties = event["Properties"]
-            api = resources[properties["RestApiId"]["Ref"]]["Properties"]
-            key_required = properties.get("Auth", {}).get(
-                "ApiKeyRequired", api.get("Auth", {}).get("ApiKeyRequired", False)
-            )
-            routes.append(Route(properties["Method"].lower(), properties["Path"], bool(key_required),
-                                function["Properties"]["Handler"]))
-    return sorted(routes, key=lambda route: (route.path, route.method))
-
-
-def _import_handlers(template: dict[str, Any], routes: list[Route]) -> dict[str, Any]:
+def _import_handlers(routes: list[template.Route]) -> dict[str, Any]:
     """Import each route's handler as its function would: with its environment set."""
     if str(FUNCTIONS_DIR) not in sys.path:
         sys.path.insert(0, str(FUNCTIONS_DIR))
     # Modules read settings at import; nothing is called, so placeholders do. They are
     # taken back afterwards: the caller's environment (a test session's) stays its own.
     saved = dict(os.environ)
-    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
-    for function in template["Resources"].values():
-        if function["Type"] == "AWS::Serverless::Function":
-            variables = function["Properties"].get("Environment", {}).get("Variables", {})
-            for name, value in variables.items():
-                os.environ.setdefault(name, value if isinstance(value, str) else f"openapi-{name.lower()}")
     try:
         handlers = {}
         for route in routes:
+            for name, value in template.import_environment(route.function).items():
+                os.environ.setdefault(name, value)
             module_name, _, name = route.handler.rpartition(".")
             handlers[route.handler] = getattr(importlib.import_module(module_name), name)
         return handlers
@@ -114,11 +81,10 @@ def _import_handlers(template: dict[str, Any], routes: list[Route]) -> dict[str,
         os.environ.update(saved)
 
 
-def build_document(template: dict[str, Any] | None = None) -> dict[str, Any]:
-    template = template or cfn_yaml.load(str(TEMPLATE_PATH))
-    routes = [route for route in template_routes(template)
-              if (route.method, route.path) not in UNDOCUMENTED_ROUTES]
-    handlers = _import_handlers(template, routes)
+def build_document() -> dict[str, Any]:
+    routes = [route for route in template.routes()
+              if (route.method.lower(), route.path) not in UNDOCUMENTED_ROUTES]
+    handlers = _import_handlers(routes)
     docs = {}
     for route in routes:
         doc = getattr(handlers[route.handler], "endpoint_doc", None)
@@ -150,7 +116,7 @@ def build_document(template: dict[str, Any] | None = None) -> dict[str, Any]:
 
     paths: dict[str, dict[str, Any]] = {}
     for route, doc in docs.items():
-        paths.setdefault(route.path, {})[route.method] = _operation(route, doc, refs)
+        paths.setdefault(route.path, {})[route.method.lower()] = _operation(route, doc, refs)
     return {
         "openapi": "3.0.3",
         "info": {
@@ -174,11 +140,11 @@ def build_document(template: dict[str, Any] | None = None) -> dict[str, Any]:
     }
 
 
-def _tag(route: Route) -> str:
+def _tag(route: template.Route) -> str:
     return route.path.strip("/").split("/")[0]
 
 
-def _operation(route: Route, doc: Any, refs: dict) -> dict[str, Any]:
+def _operation(route: template.Route, doc: Any, refs: dict) -> dict[str, Any]:
     operation: dict[str, Any] = {
         "tags": [_tag(route)],
         "summary": doc.summary[:1].upper() + doc.summary[1:],
@@ -187,7 +153,7 @@ def _operation(route: Route, doc: Any, refs: dict) -> dict[str, Any]:
     }
     parameters = [
         {"name": name, "in": "path", "required": True, "schema": {"type": "string", "minLength": 1}}
-        for name in re.findall(r"\{(\w+)\}", route.path)
+        for name in route.path_parameters
     ]
     for name, description in doc.headers.items():
         parameters.append({"name": name, "in": "header", "required": True, "description": description,

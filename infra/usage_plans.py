@@ -30,7 +30,6 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-TEMPLATE_PATH = ROOT / "infra" / "template.yaml"
 USAGE_FILE = ROOT / ".local" / "usage.json"
 
 FORBIDDEN = (403, {"message": "Forbidden"})
@@ -78,9 +77,9 @@ def _throttle(raw: Mapping[str, Any] | None) -> Throttle | None:
 def plans_from_template(template: Mapping[str, Any] | None = None) -> dict[str, Plan]:
     """Every AWS::ApiGateway::UsagePlan of the template, by logical id."""
     if template is None:
-        from cfnlint.decode import cfn_yaml  # dev dependency: chalice local only
+        from infra.template import load_template  # cfn-lint, a dev dependency: chalice local only
 
-        template = cfn_yaml.load(str(TEMPLATE_PATH))
+        template = load_template()
     plans = {}
     for logical_id, resource in template["Resources"].items():
         if resource["Type"] != "AWS::ApiGateway::UsagePlan":

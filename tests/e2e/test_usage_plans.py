@@ -17,7 +17,7 @@ import pytest
 import requests
 
 from infra.keys import KeyAdmin, UsageUnavailable, emulator_usage
-from tests.template import resources_of_type
+from infra.template import resources_of_type
 
 PLANS = resources_of_type("AWS::ApiGateway::UsagePlan")
 FORBIDDEN = {"message": "Forbidden"}

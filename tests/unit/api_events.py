@@ -13,7 +13,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from tests.template import resources_of_type
+from infra.template import resources_of_type
 from tests.unit.stored import stored_items
 
 EVENTS_DIR = Path(__file__).resolve().parents[2] / "events"

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 
-from tests.template import resources_of_type
+from infra.template import resources_of_type
 
 
 def _table_names() -> dict[str, tuple[str, str]]:

@@ -1,9 +1,12 @@
 """The Chalice app serves the Lambda handlers' behaviour: bodies, status codes, errors.
 
-In process (chalice.test), against the moto tables built from the template.
+In process (chalice.test), against the moto tables built from the template. Its routes
+are the template's (app.py registers them from infra/template.py): each must reach the
+handler the template deploys for it, with an event that handler reads as on Lambda.
 """
 from __future__ import annotations
 
+import importlib
 import json
 from pathlib import Path
 
@@ -11,6 +14,8 @@ import pytest
 from chalice.test import Client
 
 from app import app
+from infra.template import routes
+from shared.http import ApiRequest
 
 PROJECT_DIR = str(Path(__file__).resolve().parents[2])
 JSON = {"Content-Type": "application/json"}
@@ -120,3 +125,30 @@ def test_health_is_200_when_every_table_answers(http, tables):
         "status": "ok",
         "checks": {f"table:{name}": "ok" for name in sorted(tables.values())},
     }
+
+
+@pytest.mark.parametrize("route", routes(), ids=lambda route: f"{route.method} {route.path}")
+def test_route_calls_the_handler_the_template_deploys(aws, monkeypatch, route):
+    # Swap the template's handler for a recorder: the route must end up calling it.
+    # `aws` keeps any other handler a route might call away from real AWS.
+    module_name, _, function_name = route.handler.rpartition(".")
+    events: list[dict] = []
+
+    def recorder(event: dict, context: object) -> dict:
+        events.append(event)
+        return {"statusCode": 299, "headers": {"X-Handler": route.handler}, "body": ""}
+
+    monkeypatch.setattr(importlib.import_module(module_name), function_name, recorder)
+    path_params = {name: f"some-{name}" for name in route.path_parameters}
+    url = route.path.format(**path_params)
+    headers = {"x-api-key": "any"} if route.api_key_required else {}
+
+    response = Client(app, project_dir=PROJECT_DIR).http.request(route.method, url, headers=headers)
+
+    assert events, f"{route.method} {url} answered {response.status_code} without calling {route.handler}"
+    assert (response.status_code, response.headers.get("X-Handler")) == (299, route.handler)
+    # The handler reads the request through ApiRequest, as on Lambda: it must see the
+    # template's path parameter names and the request's method and path.
+    request = ApiRequest.from_event(events[0])
+    assert (request.method, request.path, dict(request.path_params)) == (route.method, url, path_params)
+    assert app.routes[route.path][route.method].api_key_required is route.api_key_required

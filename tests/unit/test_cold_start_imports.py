@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.template import resources_of_type
+from infra.template import resources_of_type
 
 FUNCTIONS = Path(__file__).resolve().parents[2] / "functions"
 HANDLER_MODULES = sorted({

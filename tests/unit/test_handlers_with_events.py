@@ -15,7 +15,7 @@ import boto3
 import pytest
 
 from shared.pagination import encode_cursor
-from tests.template import load_template, resources_of_type
+from infra.template import load_template, resources_of_type
 from tests.unit.api_events import (
     EVENTS_DIR,
     FUNCTIONS,

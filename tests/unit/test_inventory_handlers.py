@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from inventory import handlers, service
 from inventory.domain import Line, Reservation
 from shared.errors import DependencyUnavailable
-from tests.template import resources_of_type
+from infra.template import resources_of_type
 from tests.unit.inventory_fakes import FakeStockRepository
 
 EVENTS_DIR = Path(__file__).resolve().parents[2] / "events"

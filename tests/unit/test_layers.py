@@ -22,7 +22,8 @@ from importlib import metadata
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from tests.template import FIRST_CALL_IMPORTS, TEMPLATE_PATH, import_environment, resources_of_type
+from infra.template import TEMPLATE_PATH, import_environment, resources_of_type
+from tests.template import FIRST_CALL_IMPORTS
 
 ROOT = TEMPLATE_PATH.parent.parent
 LAYERS_DIR = ROOT / "infra" / "layers"

@@ -2,8 +2,7 @@
 
 The document is generated (`make openapi`) from the template's Api events and each
 handler's `lambda_endpoint(...)` contract; these tests fail when someone changes a
-model, a contract or a route without regenerating it, and when the document and the
-deployed API disagree on which (method, path) pairs exist or need a key.
+model, a contract or a route without regenerating it.
 """
 from __future__ import annotations
 
@@ -13,7 +12,6 @@ import pytest
 import schemathesis
 
 from infra import openapi
-from tests.unit.test_routes_match_template import TEMPLATE_ENDPOINTS
 
 DOCUMENT = openapi.build_document()
 GENERATED = openapi.render(DOCUMENT)
@@ -30,24 +28,6 @@ def test_every_operation_loads_as_openapi_3():
     schema = schemathesis.openapi.from_dict(json.loads(GENERATED))
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) == sum(len(methods) for methods in DOCUMENT["paths"].values())
-
-
-def test_document_has_exactly_the_template_routes_with_their_key_requirement():
-    # Read independently of infra/openapi.py (tests/template.py, as the Chalice drift test).
-    in_template = {
-        (method.lower(), path, key_required)
-        for method, path, key_required in TEMPLATE_ENDPOINTS
-        if (method.lower(), path) not in openapi.UNDOCUMENTED_ROUTES
-    }
-    in_document = {
-        (method, path, bool(operation["security"]))
-        for path, operations in DOCUMENT["paths"].items()
-        for method, operation in operations.items()
-    }
-    assert in_document == in_template, (
-        f"only in the template: {sorted(in_template - in_document)}\n"
-        f"only in the document: {sorted(in_document - in_template)}"
-    )
 
 
 def test_every_keyed_route_documents_the_gateways_own_answers():

@@ -25,7 +25,7 @@ from infra.usage_plans import (
     quota_period_start,
     save_usage,
 )
-from tests.template import load_template
+from infra.template import load_template
 
 PROJECT_DIR = str(Path(__file__).resolve().parents[2])
 PLANS = plans_from_template(load_template())
