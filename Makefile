@@ -62,7 +62,8 @@ lint: install
 	@echo "==> cfn-lint (+ serverless rules), checkov, sam validate --lint: infra/template.yaml"
 	@$(VENV)/bin/cfn-lint infra/template.yaml --append-rules cfn_lint_serverless.rules
 	@$(CHECKOV_VENV)/bin/checkov --config-file infra/checkov.yaml --file infra/template.yaml
-	@SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam validate --lint
+	@# A region, or sam spends ~10 s looking for one (your AWS_DEFAULT_REGION wins).
+	@SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} $(SAM_VENV)/bin/sam validate --lint
 
 clean:
 	rm -rf .aws-sam .local .pytest_cache
