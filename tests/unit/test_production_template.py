@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.template import deployed_resources, load_template, parameters
+from tests.template import condition_holds, deployed_resources, load_template, parameters, resolve
 
 AWS = deployed_resources("default")
 EMULATORS = ("local", "localstack")
@@ -95,8 +95,6 @@ def test_alarms_go_to_the_alarm_topic_and_its_subscriber_is_a_parameter():
     assert "AlarmEmailSubscription" not in AWS  # no address given: nobody to subscribe
     template = load_template()
     params = {**parameters("default"), "AlarmEmail": "ops@example.com"}
-    from tests.template import condition_holds
-
     subscription = template["Resources"]["AlarmEmailSubscription"]
     assert condition_holds(subscription["Condition"], params)
     assert subscription["Properties"] == {"TopicArn": {"Ref": "AlarmTopic"}, "Protocol": "email",
@@ -189,8 +187,6 @@ def test_the_api_stage_writes_json_access_logs_and_traces():
 def test_functions_are_traced_and_the_tracer_sends_only_where_x_ray_runs(config_env, disabled):
     globals_ = load_template()["Globals"]["Function"]
     assert globals_["Tracing"] == "Active"
-    from tests.template import resolve
-
     variables = resolve(globals_["Environment"]["Variables"], parameters(config_env))
     assert variables["POWERTOOLS_TRACE_DISABLED"] == disabled
 
