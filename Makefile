@@ -6,12 +6,13 @@ PORT ?= 4566
 VENV := .venv
 EMULATOR_VENV := .venv-emulator
 SAM_VENV := .venv-sam
+CHECKOV_VENV := .venv-checkov
 PY := $(VENV)/bin/python
 
 .PHONY: install run test test-unit test-e2e lint clean event-schemas dlq redrive openapi chromium \
 	bench
 
-install: $(VENV)/.installed $(EMULATOR_VENV)/.installed $(SAM_VENV)/.installed
+install: $(VENV)/.installed $(EMULATOR_VENV)/.installed $(SAM_VENV)/.installed $(CHECKOV_VENV)/.installed
 
 $(VENV)/.installed: requirements-dev.txt $(wildcard infra/layers/*.txt)
 	@echo "==> project virtualenv ($(VENV))"
@@ -31,13 +32,20 @@ $(SAM_VENV)/.installed: infra/requirements-sam.txt
 	@$(SAM_VENV)/bin/pip install --quiet --disable-pip-version-check -r infra/requirements-sam.txt
 	@touch $@
 
-# The three virtualenvs are independent: build them side by side.
+# checkov pins much of what the others use (boto3, pydantic, ...): a virtualenv of its own.
+$(CHECKOV_VENV)/.installed: infra/requirements-checkov.txt
+	@echo "==> checkov virtualenv ($(CHECKOV_VENV))"
+	@$(PYTHON) -m venv $(CHECKOV_VENV)
+	@$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check -r infra/requirements-checkov.txt
+	@touch $@
+
+# The virtualenvs are independent: build them side by side.
 run:
-	@$(MAKE) --no-print-directory -j3 install
+	@$(MAKE) --no-print-directory -j4 install
 	@$(PY) -m infra.run --port $(PORT)
 
 test:
-	@$(MAKE) --no-print-directory -j3 install
+	@$(MAKE) --no-print-directory -j4 install
 	@$(MAKE) --no-print-directory lint test-unit test-e2e
 
 test-unit: install
@@ -51,9 +59,14 @@ test-e2e: install chromium
 	@echo "==> end-to-end tests ($(if $(STACK),stack $(STACK) at $(or $(ENDPOINT),AWS),MiniStack + SAM deploy + HTTP))"
 	@SHOP_E2E_STACK='$(STACK)' SHOP_E2E_ENDPOINT='$(ENDPOINT)' $(VENV)/bin/pytest tests/e2e -q
 
+# The template as AWS engineers would review it: cfn-lint with the serverless rules,
+# checkov (infra/checkov.yaml; skips are justified next to their resource) and SAM's own.
 lint: install
-	@echo "==> cfn-lint infra/template.yaml"
-	@$(VENV)/bin/cfn-lint infra/template.yaml
+	@echo "==> cfn-lint (+ serverless rules), checkov, sam validate --lint: infra/template.yaml"
+	@$(VENV)/bin/cfn-lint infra/template.yaml --append-rules cfn_lint_serverless.rules
+	@$(CHECKOV_VENV)/bin/checkov --config-file infra/checkov.yaml --file infra/template.yaml
+	@# A region, or sam spends ~10 s looking for one (your AWS_DEFAULT_REGION wins).
+	@SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} $(SAM_VENV)/bin/sam validate --lint
 
 clean:
 	rm -rf .aws-sam .local .pytest_cache

@@ -10,7 +10,9 @@ from __future__ import annotations
 import functools
 import os
 import re
-from collections.abc import Mapping
+import shlex
+import tomllib
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -73,52 +75,113 @@ def variables(function: str) -> dict[str, Any]:
     return merged
 
 
+# ---------------------------------------------------------------- parameters and conditions
+# What a deploy with one samconfig.toml environment gets: the template's defaults, with
+# that environment's parameter_overrides on top ("default" is AWS). Enough of
+# CloudFormation to read the template's own conditions (Equals, Not, And, Or, Condition)
+# and the values that depend on them (Fn::If, Ref to a parameter); no more.
+
+def parameters(config_env: str = "default") -> dict[str, str]:
+    values = {name: str(spec.get("Default", "")) for name, spec in load_template()["Parameters"].items()}
+    config = tomllib.loads((TEMPLATE_PATH.parent.parent / "samconfig.toml").read_text())
+    overrides = config.get(config_env, {}).get("deploy", {}).get("parameters", {}).get("parameter_overrides", "")
+    for assignment in shlex.split(overrides):
+        name, _, value = assignment.partition("=")
+        if name not in values:
+            raise ValueError(f"samconfig.toml [{config_env}] overrides an unknown parameter {name}")
+        values[name] = value
+    return values
+
+
+def condition_holds(name: str, params: Mapping[str, str]) -> bool:
+    return bool(resolve(load_template()["Conditions"][name], params))
+
+
+def resolve(value: Any, params: Mapping[str, str]) -> Any:
+    """`value` with its conditions and parameter references worked out; other intrinsics stay."""
+    if isinstance(value, list):
+        return [resolve(item, params) for item in value]
+    if not isinstance(value, dict):
+        return value
+    if len(value) == 1:
+        (function, argument), = value.items()
+        if function == "Ref" and argument in params:
+            return params[argument]
+        if function == "Condition":
+            return condition_holds(argument, params)
+        if function == "Fn::Equals":
+            left, right = (resolve(item, params) for item in argument)
+            return str(left) == str(right)
+        if function == "Fn::Not":
+            return not resolve(argument[0], params)
+        if function == "Fn::And":
+            return all(resolve(item, params) for item in argument)
+        if function == "Fn::Or":
+            return any(resolve(item, params) for item in argument)
+        if function == "Fn::If":
+            condition, when_true, when_false = argument
+            return resolve(when_true if condition_holds(condition, params) else when_false, params)
+    return {key: resolve(item, params) for key, item in value.items()}
+
+
+def deployed_resources(config_env: str = "default") -> dict[str, dict[str, Any]]:
+    """The resources a deploy with `config_env` creates (those whose condition holds), resolved."""
+    params = parameters(config_env)
+    return {name: resolve(dict(resource), params)
+            for name, resource in load_template()["Resources"].items()
+            if "Condition" not in resource or condition_holds(resource["Condition"], params)}
+
+
+# ---------------------------------------------------------------- a function's environment
+
 class Unresolved(LookupError):
     pass
 
 
-def _resolved(function: str, ref) -> dict[str, str]:
-    def resolve(value: Any) -> str:
+def _resolved(function: str, config_env: str, ref: Callable[[str], str]) -> dict[str, str]:
+    """`function`'s variables with parameters and conditions of `config_env` worked out,
+    and every other `!Ref X` / `${X}` given by `ref`."""
+    params = parameters(config_env)
+
+    def value_of(value: Any) -> str:
+        value = resolve(value, params)
         if isinstance(value, str):
             return value
         if isinstance(value, dict) and "Ref" in value:
             return ref(value["Ref"])
         if isinstance(value, dict) and isinstance(value.get("Fn::Sub"), str):
-            return re.sub(r"\$\{([\w:]+)\}", lambda match: ref(match.group(1)), value["Fn::Sub"])
+            return re.sub(r"\$\{([\w:]+)\}", lambda match: params[match.group(1)] if match.group(1) in params
+                          else ref(match.group(1)), value["Fn::Sub"])
         raise Unresolved(f"{function}: cannot resolve {value!r}")
 
-    return {name: resolve(value) for name, value in variables(function).items()}
+    return {name: value_of(value) for name, value in variables(function).items()}
 
 
-def _parameter_defaults() -> dict[str, str]:
-    return {name: str(parameter.get("Default", "")) for name, parameter in
-            load_template().get("Parameters", {}).items()}
-
-
-def environment(function: str, outputs: Mapping[str, str]) -> dict[str, str]:
-    """`function`'s environment as deployed, from the stack's outputs: a `!Ref X` (or
-    `${X}` in a `!Sub`) is the value of the output whose value is `!Ref X`; a parameter
-    not in the outputs takes its default. Fails naming what no output gives."""
-    refs = _parameter_defaults()
-    refs.update({output["Value"]["Ref"]: outputs[name]
-                 for name, output in load_template().get("Outputs", {}).items()
-                 if isinstance(output.get("Value"), dict) and "Ref" in output["Value"] and name in outputs})
+def environment(function: str, outputs: Mapping[str, str], config_env: str = "local") -> dict[str, str]:
+    """`function`'s environment as deployed with `config_env`, from the stack's outputs: a
+    `!Ref X` (or `${X}` in a `!Sub`) is the value of the output whose value is `!Ref X`.
+    Fails naming what no output gives."""
+    refs = {output["Value"]["Ref"]: outputs[name]
+            for name, output in load_template().get("Outputs", {}).items()
+            if isinstance(output.get("Value"), dict) and "Ref" in output["Value"] and name in outputs}
 
     def ref(name: str) -> str:
         if name not in refs:
             raise Unresolved(f"{function}: no stack output gives !Ref {name} (add an output `Value: !Ref {name}`)")
         return refs[name]
 
-    return _resolved(function, ref)
+    return _resolved(function, config_env, ref)
 
 
 def import_environment(function: str) -> dict[str, str]:
-    """What importing `function`'s handler needs: its own variables (parameters at their
-    defaults, other resources as placeholders), dummy credentials and an endpoint nothing
-    answers on, so a handler that called AWS at import would fail rather than reach it."""
+    """What importing `function`'s handler needs: its variables as on AWS (other resources
+    as placeholders), dummy credentials and an endpoint nothing answers on, so a handler
+    that called AWS at import would fail rather than reach it."""
     env = {name: os.environ[name] for name in ("PATH", "HOME", "LANG") if name in os.environ}
     env.update(AWS_DEFAULT_REGION="us-east-1", AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test",
-               AWS_ENDPOINT_URL="http://127.0.0.1:9")
-    defaults = _parameter_defaults()
-    env.update(_resolved(function, lambda name: defaults.get(name, f"placeholder-{name.lower()}")))
+               AWS_ENDPOINT_URL="http://127.0.0.1:9",
+               # Lambda's: the X-Ray SDK reads it at import (in Lambda it skips the sampling
+               # client, 20 ms rather than 250 ms of botocore client creation).
+               LAMBDA_TASK_ROOT=str(TEMPLATE_PATH.parent.parent / "functions"))
+    env.update(_resolved(function, "default", lambda name: f"placeholder-{name.lower()}"))
     return env

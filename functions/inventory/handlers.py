@@ -29,6 +29,7 @@ from inventory.repository import DynamoDBStockRepository
 from shared.errors import FieldError, InvalidInput
 from shared.http import ApiRequest, ApiResponse, lambda_endpoint
 from shared.invocation import lambda_command
+from shared.tracing import traced
 
 logger = Logger()
 stock = DynamoDBStockRepository()
@@ -90,6 +91,7 @@ def get_stock(request: ApiRequest) -> ApiResponse:
     return ApiResponse(200, StockResponse.of(service.get_stock(stock, _product_id(request))))
 
 
+@traced
 @lambda_command(InventoryCommand)
 def handle_command(
     command: ReserveStock | ReleaseStock | CommitStock | RestockOrder,

@@ -11,6 +11,7 @@ from orders.domain import Order, OrderLine, OrderStatus, Price
 from orders.repository import DynamoDBOrderRepository
 from shared.errors import Conflict, DependencyUnavailable, FieldError, InvalidInput, Unprocessable
 from shared.http import ApiRequest, ApiResponse, lambda_endpoint
+from shared.tracing import traced
 
 if TYPE_CHECKING:
     from orders.service import OrderServices
@@ -77,6 +78,7 @@ class OrderPageResponse(BaseModel):
     next_cursor: str | None
 
 
+@traced
 def place_order(event: dict, context: Any) -> dict:
     # Imported by the one function that places orders, not at import (see orders.idempotency).
     from orders import idempotency

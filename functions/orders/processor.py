@@ -17,6 +17,7 @@ from orders.bootstrap import create_services
 from orders.events import OrderCancelled, OrderCreated, ProcessorEvent
 from shared.observability import log_scope
 from shared.queues import sqs_batch_consumer
+from shared.tracing import traced
 
 logger = Logger()
 _events = TypeAdapter(ProcessorEvent)
@@ -55,4 +56,4 @@ def prepare_batch(records: list[SQSRecord]) -> Callable[[SQSRecord], None]:
     return process_record
 
 
-handle_order_events = sqs_batch_consumer(prepare_batch, queue_url_variable="ORDER_EVENTS_QUEUE_URL")
+handle_order_events = traced(sqs_batch_consumer(prepare_batch, queue_url_variable="ORDER_EVENTS_QUEUE_URL"))

@@ -12,12 +12,14 @@ from payments.domain import Payment
 from payments.processor import SimulatedCardProcessor
 from payments.repository import DynamoDBPaymentRepository
 from shared.invocation import lambda_command
+from shared.tracing import traced
 
 payments = DynamoDBPaymentRepository()
 # The only processor there is for now; a real provider's adapter replaces it here.
 processor = SimulatedCardProcessor()
 
 
+@traced
 @lambda_command(PaymentCommand)
 def handle_payment_command(command: ChargeOrder | RefundOrder) -> PaymentResult:
     if isinstance(command, ChargeOrder):

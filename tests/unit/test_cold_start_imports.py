@@ -21,8 +21,9 @@ HANDLER_MODULES = sorted({
 })
 # Heavy and unused by every handler at import: boto3 (botocore clients do, see
 # shared/aws_clients.py) and Powertools' idempotency (set up by PlaceOrderFunction's first
-# call, see orders/idempotency.py).
-NEVER_AT_IMPORT = ("boto3", "aws_lambda_powertools.utilities.idempotency")
+# call, see orders/idempotency.py), the X-Ray SDK (the traced handlers' first call, see
+# shared/tracing.py).
+NEVER_AT_IMPORT = ("boto3", "aws_lambda_powertools.utilities.idempotency", "aws_xray_sdk")
 # The benchmark's floor uses a module-level boto3 client on purpose.
 ALLOWED = {"reference.handler": {"boto3"}}
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from infra.template import FUNCTION, Unresolved, environment, load_template, resources_of_type, routes, variables
+from infra.template import FUNCTION, Unresolved, environment, load_template, parameters, resources_of_type, routes, variables
 
 OUTPUTS = {name: f"deployed-{name}" for name in load_template()["Outputs"]}
 
@@ -24,7 +24,7 @@ def test_every_function_environment_resolves_from_the_stack_outputs(function):
     """What chalice local runs with: every reference in a function's environment is a
     resource the stack outputs, so a local run gets the deployed names."""
     env = environment(function, OUTPUTS)
-    assert env["POWERTOOLS_LOG_LEVEL"] == load_template()["Parameters"]["LogLevel"]["Default"]
+    assert env["POWERTOOLS_LOG_LEVEL"] == parameters("local")["LogLevel"]
     written = variables(function)
     references = [name for name, value in written.items() if isinstance(value, dict)
                   and value.get("Ref") in load_template()["Resources"]]
