@@ -53,6 +53,9 @@ def _use_deployed_stack(stack_file: str) -> None:
     stack = json.loads(path.read_text())
     outputs = stack["outputs"]
     os.environ["AWS_ENDPOINT_URL"] = stack["endpoint"]
+    if stack.get("ca_bundle"):
+        # The emulator serves HTTPS with the local CA's certificate: botocore verifies it.
+        os.environ["AWS_CA_BUNDLE"] = stack["ca_bundle"]
     tables = {key: value for key, value in outputs.items() if key.endswith("TableName")}
     for key, table in tables.items():
         service = re.sub(r"(?<!^)(?=[A-Z])", "_", key.removesuffix("TableName")).upper()

@@ -87,9 +87,10 @@ def closed_loop(make_worker: Callable[[], Callable[[], bool]], concurrency: int,
     return summary([x for slot in latencies for x in slot], elapsed, sum(errors))
 
 
-def http_worker(url: str, headers: dict[str, str]) -> Callable[[], Callable[[], bool]]:
+def http_worker(url: str, headers: dict[str, str], verify: str | bool = True) -> Callable[[], Callable[[], bool]]:
     def make() -> Callable[[], bool]:
         session = requests.Session()
+        session.verify = verify
         session.headers.update(headers)
 
         def call() -> bool:
@@ -119,6 +120,7 @@ class Client:
     def __init__(self, stack: DeployedStack, api_key: str) -> None:
         self.base_url = stack.base_url
         self.http = requests.Session()
+        self.http.verify = stack.verify
         self.http.headers["x-api-key"] = api_key
 
     def call(self, method: str, path: str, **kwargs) -> requests.Response:
@@ -167,8 +169,8 @@ def get_product(stack: DeployedStack, api_key: str, levels: list[int], seconds: 
         return call
 
     targets = {
-        "ours": http_worker(f"{stack.base_url}/products/{product_id}", headers),
-        "reference": http_worker(f"{stack.base_url}/reference/products/{product_id}", headers),
+        "ours": http_worker(f"{stack.base_url}/products/{product_id}", headers, stack.verify),
+        "reference": http_worker(f"{stack.base_url}/reference/products/{product_id}", headers, stack.verify),
         "raw_getitem": raw_worker,
     }
     results: dict[str, dict[str, dict]] = {name: {} for name in targets}

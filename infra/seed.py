@@ -25,6 +25,7 @@ def seed_catalog(stack: DeployedStack) -> list[str]:
     created = []
     with requests.Session() as http:
         http.headers["x-api-key"] = stack.api_key
+        http.verify = stack.verify
         for product in DEMO_PRODUCTS:
             answer = http.post(f"{stack.base_url}/products", json=product, timeout=30)
             if answer.status_code == 201:

@@ -1,11 +1,15 @@
 """End-to-end tier: one MiniStack and one SAM deploy for the whole session.
 
-Tests talk to the deployed stack over real HTTP through API Gateway with an API key,
+Tests talk to the deployed stack over real HTTPS through API Gateway with an API key,
 and isolate themselves with fresh ids, never with fresh stacks. If the emulator cannot
 start or the deploy fails, every test here errors: the tier never silently skips.
+
+Where the stack is and how to trust it (endpoint, CA bundle) is the `stack` fixture's
+DeployedStack and nothing else: every fixture and test reads them from there.
 """
 from __future__ import annotations
 
+import os
 import shutil
 import time
 import uuid
@@ -22,17 +26,31 @@ E2E_DIR = Path(__file__).resolve().parents[2] / ".local" / "e2e"
 
 
 @pytest.fixture(scope="session")
-def stack() -> Iterator[DeployedStack]:
+def emulator() -> Iterator[Emulator]:
+    """The session's emulator, over HTTPS, with a state dir of its own that starts empty
+    and is kept across a restart (tests/e2e/test_restart.py stops and starts it)."""
     port = free_port()
-    # Per session (port): logs and the SAM build, so sessions never share files.
+    # Per session (port): logs, state and the SAM build, so sessions never share files.
     session_dir = E2E_DIR / str(port)
+    shutil.rmtree(session_dir / "state", ignore_errors=True)
     session_dir.mkdir(parents=True, exist_ok=True)
+    with Emulator(port, session_dir / "emulator.log", session_dir / "state", persist=True) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def stack(emulator: Emulator) -> Iterator[DeployedStack]:
+    session_dir = emulator.log_path.parent
     build_dir = session_dir / "build"
     try:
-        with Emulator(port, session_dir / "emulator.log") as emulator:
-            yield deploy(emulator.endpoint, log_path=session_dir / "deploy.log", build_dir=build_dir)
+        deployed = deploy(emulator.endpoint, log_path=session_dir / "deploy.log", build_dir=build_dir)
     finally:
         shutil.rmtree(build_dir, ignore_errors=True)  # ~50 MB a session; the logs stay
+    if deployed.ca_bundle:
+        # Plain `requests.get(...)` calls in the tests verify the stack with its CA too.
+        os.environ["REQUESTS_CA_BUNDLE"] = deployed.ca_bundle
+    yield deployed
+    os.environ.pop("REQUESTS_CA_BUNDLE", None)
 
 
 class Api:
@@ -41,6 +59,7 @@ class Api:
     def __init__(self, stack: DeployedStack, api_key: str | None) -> None:
         self.base_url = stack.base_url
         self.http = requests.Session()
+        self.http.verify = stack.verify
         if api_key is not None:
             self.http.headers["x-api-key"] = api_key
 
@@ -90,7 +109,11 @@ def unique() -> str:
     return uuid.uuid4().hex[:12].upper()
 
 
+# Run late, in this order: the benchmark harness's smoke test asserts no timings, and with
+# every worker already warm from the other tests it takes seconds instead of a minute; the
+# restart test stops and starts the session's emulator (its workers come back cold).
+LAST = ("test_bench.py", "test_restart.py")
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Run the benchmark harness's smoke test last: it asserts no timings, and with every
-    worker already warm from the other tests it takes seconds instead of a minute."""
-    items.sort(key=lambda item: item.path.name == "test_bench.py")
+    items.sort(key=lambda item: LAST.index(item.path.name) + 1 if item.path.name in LAST else 0)

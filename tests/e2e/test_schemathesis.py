@@ -41,6 +41,7 @@ rejected_keys: list[str] = []  # valid cases API Gateway answered 403
 @pytest.fixture(scope="module")
 def http(stack):
     session = requests.Session()
+    session.verify = stack.verify
     session.headers["x-api-key"] = stack.api_key
     return session
 
