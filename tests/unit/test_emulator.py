@@ -38,19 +38,26 @@ def test_an_emulator_that_exits_at_once_is_an_error(tmp_path, monkeypatch):
         Emulator(free_port(), tmp_path / "emulator.log", tmp_path / "state").start(timeout=10)
 
 
+def started_with(emulator: Emulator, tmp_path: Path, monkeypatch) -> dict[str, str]:
+    """What MiniStack would be started with: a stand-in records its environment and its
+    capability bounding set, leaves a file in its TMPDIR as a worker would, then exits."""
+    stand_in = tmp_path / "ministack"
+    seen = tmp_path / "env"
+    stand_in.write_text(f"#!/bin/sh\nenv > {seen}\necho CapBnd=$(grep CapBnd /proc/self/status | cut -f2) >> {seen}\n"
+                        'touch "$TMPDIR/worker-code"\nexit 3\n')
+    stand_in.chmod(0o755)
+    monkeypatch.setattr("infra.emulator.EMULATOR_BIN", stand_in)
+    with pytest.raises(EmulatorError):
+        emulator.start(timeout=10)
+    return dict(line.split("=", 1) for line in seen.read_text().splitlines() if "=" in line)
+
+
 def test_the_workers_temporary_files_go_with_the_emulator(tmp_path, monkeypatch):
     # MiniStack's workers unpack their code under TMPDIR and leave it when killed: the
     # emulator's own TMPDIR is removed when it stops, even when it failed to start.
-    stand_in = tmp_path / "ministack"
-    seen = tmp_path / "tmpdir"
-    stand_in.write_text(f'#!/bin/sh\necho "$TMPDIR" > {seen}\ntouch "$TMPDIR/worker-code"\nexit 3\n')
-    stand_in.chmod(0o755)
-    monkeypatch.setattr("infra.emulator.EMULATOR_BIN", stand_in)
+    env = started_with(Emulator(free_port(), tmp_path / "emulator.log", tmp_path / "state"), tmp_path, monkeypatch)
 
-    with pytest.raises(EmulatorError):
-        Emulator(free_port(), tmp_path / "emulator.log", tmp_path / "state").start(timeout=10)
-
-    emulator_tmp = Path(seen.read_text().strip())
+    emulator_tmp = Path(env["TMPDIR"])
     assert emulator_tmp.name.startswith("shop-emulator-")
     # Deleted in the background (see Emulator.stop): a moment for one file.
     deadline = time.monotonic() + 10
@@ -60,19 +67,8 @@ def test_the_workers_temporary_files_go_with_the_emulator(tmp_path, monkeypatch)
 
 
 def test_the_emulator_serves_https_with_our_certificate_and_keeps_its_own_state(tmp_path, monkeypatch):
-    # The stand-in records what MiniStack would be started with, then exits.
-    stand_in = tmp_path / "ministack"
-    seen = tmp_path / "env"
-    stand_in.write_text(f"#!/bin/sh\nenv > {seen}\ngrep CapBnd /proc/self/status >> {seen}\nexit 3\n")
-    stand_in.chmod(0o755)
-    monkeypatch.setattr("infra.emulator.EMULATOR_BIN", stand_in)
-
     emulator = Emulator(free_port(), tmp_path / "emulator.log", tmp_path / "state", persist=True)
-    with pytest.raises(EmulatorError):
-        emulator.start(timeout=10)
-
-    lines = seen.read_text().splitlines()
-    env = dict(line.split("=", 1) for line in lines if "=" in line)
+    env = started_with(emulator, tmp_path, monkeypatch)
     assert emulator.endpoint.startswith("https://127.0.0.1:")
     assert env["USE_SSL"] == "1"
     assert env["MINISTACK_SSL_CERT"] == str(emulator.tls.cert)
@@ -83,22 +79,12 @@ def test_the_emulator_serves_https_with_our_certificate_and_keeps_its_own_state(
     assert env["STATE_DIR"] == str(tmp_path / "state") and env["PERSIST_STATE"] == "1"
     if os.geteuid() == 0:
         # As root MiniStack would also bind 443: started without CAP_NET_BIND_SERVICE (bit 10).
-        [bounding] = [line.split()[1] for line in lines if line.startswith("CapBnd:")]
-        assert not int(bounding, 16) & (1 << 10)
+        assert not int(env["CapBnd"], 16) & (1 << 10)
 
 
 def test_the_plain_http_switch(tmp_path, monkeypatch):
-    stand_in = tmp_path / "ministack"
-    seen = tmp_path / "env"
-    stand_in.write_text(f"#!/bin/sh\nenv > {seen}\nexit 3\n")
-    stand_in.chmod(0o755)
-    monkeypatch.setattr("infra.emulator.EMULATOR_BIN", stand_in)
-
     emulator = Emulator(free_port(), tmp_path / "emulator.log", tmp_path / "state", tls=False)
-    with pytest.raises(EmulatorError):
-        emulator.start(timeout=10)
-
-    env = dict(line.split("=", 1) for line in seen.read_text().splitlines() if "=" in line)
+    env = started_with(emulator, tmp_path, monkeypatch)
     assert emulator.endpoint.startswith("http://127.0.0.1:")
     assert "USE_SSL" not in env and "AWS_CA_BUNDLE" not in env
     assert env["PERSIST_STATE"] == "0"
