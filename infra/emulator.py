@@ -24,7 +24,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from infra.local_tls import local_tls
+from infra.local_tls import TLS_DIR, local_tls
 
 ROOT = Path(__file__).resolve().parent.parent
 EMULATOR_BIN = ROOT / ".venv-emulator" / "bin" / "ministack"
@@ -75,9 +75,9 @@ def _without_port_443(command: list[str]) -> list[str]:
 
 class Emulator:
     def __init__(self, port: int, log_path: Path, state_dir: Path, *, persist: bool = False,
-                 tls: bool = True) -> None:
+                 tls: bool = True, tls_dir: Path = TLS_DIR) -> None:
         self.port = port
-        self.tls = local_tls() if tls else None
+        self.tls = local_tls(tls_dir) if tls else None
         self.endpoint = f"{'https' if tls else 'http'}://{HOST}:{port}"
         self.log_path = log_path
         self.state_dir = state_dir

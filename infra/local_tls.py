@@ -8,6 +8,8 @@ bench (`verify=`), curl (`--cacert`). Nothing is added to the system's trust sto
 """
 from __future__ import annotations
 
+import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -29,18 +31,30 @@ class LocalTls:
 
 def local_tls(directory: Path = TLS_DIR) -> LocalTls:
     """The CA and the emulator's certificate, made on first use."""
-    files = LocalTls(ca=directory / "ca.pem", cert=directory / "server.pem", key=directory / "server.key")
-    if all(path.exists() for path in (files.ca, files.cert, files.key)):
+    files = _files(directory)
+    if files.ca.exists():
         return files
-    directory.mkdir(parents=True, exist_ok=True)
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    # Made in a directory of its own, then renamed into place in one step: two processes
+    # making it at once (parallel test workers) never pair one's key with the other's CA.
+    staging = Path(tempfile.mkdtemp(prefix=".tls-", dir=directory.parent))
+    made = _files(staging)
     authority = trustme.CA(organization_name="serverless shop (local)")
     leaf = authority.issue_cert(*LOCAL_NAMES)
-    # Key first, CA last: a file that exists is never paired with a missing companion.
-    leaf.private_key_pem.write_to_path(str(files.key))
-    files.key.chmod(0o600)
-    leaf.cert_chain_pems[0].write_to_path(str(files.cert))
-    authority.cert_pem.write_to_path(str(files.ca))
+    leaf.private_key_pem.write_to_path(str(made.key))
+    made.key.chmod(0o600)
+    leaf.cert_chain_pems[0].write_to_path(str(made.cert))
+    authority.cert_pem.write_to_path(str(made.ca))
+    staging.chmod(0o755)
+    try:
+        staging.rename(directory)
+    except OSError:  # another process was first: use its CA
+        shutil.rmtree(staging, ignore_errors=True)
     return files
+
+
+def _files(directory: Path) -> LocalTls:
+    return LocalTls(ca=directory / "ca.pem", cert=directory / "server.pem", key=directory / "server.key")
 
 
 def ca_bundle_for(endpoint: str, directory: Path = TLS_DIR) -> str | None:

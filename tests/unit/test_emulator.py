@@ -16,7 +16,7 @@ def test_a_port_in_use_is_refused_with_a_clear_message(tmp_path):
         port = busy.getsockname()[1]
 
         with pytest.raises(PortInUse) as refused:
-            Emulator(port, tmp_path / "emulator.log", tmp_path / "state").start()
+            Emulator(port, tmp_path / "emulator.log", tmp_path / "state", tls_dir=tmp_path / "tls").start()
 
     assert f"Port {port}" in str(refused.value)
     assert "PORT=" in str(refused.value)  # tells how to pick another one
@@ -35,7 +35,7 @@ def test_an_emulator_that_exits_at_once_is_an_error(tmp_path, monkeypatch):
     monkeypatch.setattr("infra.emulator.EMULATOR_BIN", broken)
 
     with pytest.raises(EmulatorError, match="exited with code 3"):
-        Emulator(free_port(), tmp_path / "emulator.log", tmp_path / "state").start(timeout=10)
+        Emulator(free_port(), tmp_path / "emulator.log", tmp_path / "state", tls_dir=tmp_path / "tls").start(timeout=10)
 
 
 def started_with(emulator: Emulator, tmp_path: Path, monkeypatch) -> dict[str, str]:
@@ -55,7 +55,7 @@ def started_with(emulator: Emulator, tmp_path: Path, monkeypatch) -> dict[str, s
 def test_the_workers_temporary_files_go_with_the_emulator(tmp_path, monkeypatch):
     # MiniStack's workers unpack their code under TMPDIR and leave it when killed: the
     # emulator's own TMPDIR is removed when it stops, even when it failed to start.
-    env = started_with(Emulator(free_port(), tmp_path / "emulator.log", tmp_path / "state"), tmp_path, monkeypatch)
+    env = started_with(Emulator(free_port(), tmp_path / "emulator.log", tmp_path / "state", tls_dir=tmp_path / "tls"), tmp_path, monkeypatch)
 
     emulator_tmp = Path(env["TMPDIR"])
     assert emulator_tmp.name.startswith("shop-emulator-")
@@ -67,7 +67,7 @@ def test_the_workers_temporary_files_go_with_the_emulator(tmp_path, monkeypatch)
 
 
 def test_the_emulator_serves_https_with_our_certificate_and_keeps_its_own_state(tmp_path, monkeypatch):
-    emulator = Emulator(free_port(), tmp_path / "emulator.log", tmp_path / "state", persist=True)
+    emulator = Emulator(free_port(), tmp_path / "emulator.log", tmp_path / "state", persist=True, tls_dir=tmp_path / "tls")
     env = started_with(emulator, tmp_path, monkeypatch)
     assert emulator.endpoint.startswith("https://127.0.0.1:")
     assert env["USE_SSL"] == "1"
@@ -83,7 +83,7 @@ def test_the_emulator_serves_https_with_our_certificate_and_keeps_its_own_state(
 
 
 def test_the_plain_http_switch(tmp_path, monkeypatch):
-    emulator = Emulator(free_port(), tmp_path / "emulator.log", tmp_path / "state", tls=False)
+    emulator = Emulator(free_port(), tmp_path / "emulator.log", tmp_path / "state", tls=False, tls_dir=tmp_path / "tls")
     env = started_with(emulator, tmp_path, monkeypatch)
     assert emulator.endpoint.startswith("http://127.0.0.1:")
     assert "USE_SSL" not in env and "AWS_CA_BUNDLE" not in env
