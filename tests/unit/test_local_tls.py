@@ -57,3 +57,13 @@ def test_only_a_local_https_endpoint_is_verified_with_our_ca(tmp_path):
     assert ca_bundle_for("http://127.0.0.1:4566", tmp_path) is None  # the plain-HTTP switch
     aws = "https://abc123.execute-api.us-east-1.amazonaws.com"
     assert ca_bundle_for(aws, tmp_path) is None  # AWS: the system's trust
+
+
+def test_two_processes_making_it_at_once_still_get_a_matching_pair(tmp_path):
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(4) as pool:
+        made = list(pool.map(local_tls, [tmp_path / "tls"] * 8))
+    assert len(set(made)) == 1
+    handshake(made[0], "127.0.0.1", str(made[0].ca))
+    assert [path.name for path in tmp_path.iterdir()] == ["tls"]  # no staging dir left
