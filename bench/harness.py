@@ -90,12 +90,11 @@ def closed_loop(make_worker: Callable[[], Callable[[], bool]], concurrency: int,
 def http_worker(url: str, headers: dict[str, str], verify: str | bool = True) -> Callable[[], Callable[[], bool]]:
     def make() -> Callable[[], bool]:
         session = requests.Session()
-        session.verify = verify
         session.headers.update(headers)
 
         def call() -> bool:
             try:
-                return session.get(url, timeout=120).status_code == 200
+                return session.get(url, timeout=120, verify=verify).status_code == 200
             except requests.RequestException:
                 return False
         return call
@@ -119,12 +118,12 @@ def bench_api_key(stack: DeployedStack) -> str:
 class Client:
     def __init__(self, stack: DeployedStack, api_key: str) -> None:
         self.base_url = stack.base_url
+        self.verify = stack.verify
         self.http = requests.Session()
-        self.http.verify = stack.verify
         self.http.headers["x-api-key"] = api_key
 
     def call(self, method: str, path: str, **kwargs) -> requests.Response:
-        return self.http.request(method, f"{self.base_url}{path}", timeout=90, **kwargs)
+        return self.http.request(method, f"{self.base_url}{path}", timeout=90, verify=self.verify, **kwargs)
 
     def expect(self, status: int, method: str, path: str, **kwargs) -> dict:
         answer = self.call(method, path, **kwargs)

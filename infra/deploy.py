@@ -53,7 +53,8 @@ class DeployedStack:
 
     @property
     def verify(self) -> str | bool:
-        """For requests' `verify=`: our CA, or the system's trust store."""
+        """For requests' `verify=`, given with each request: a Session's `verify` loses to
+        REQUESTS_CA_BUNDLE in the environment (requests' precedence)."""
         return self.ca_bundle or True
 
     def save(self, path: Path) -> None:

@@ -51,11 +51,16 @@ def stack(emulator: Emulator) -> Iterator[DeployedStack]:
         deployed = deploy(emulator.endpoint, log_path=session_dir / "deploy.log", build_dir=build_dir)
     finally:
         shutil.rmtree(build_dir, ignore_errors=True)  # ~50 MB a session; the logs stay
+    before = os.environ.get("REQUESTS_CA_BUNDLE")
     if deployed.ca_bundle:
-        # Plain `requests.get(...)` calls in the tests verify the stack with its CA too.
+        # Plain `requests.get(...)` calls and sessions in the tests verify the stack with
+        # its CA too (this variable beats a Session's `verify` in requests).
         os.environ["REQUESTS_CA_BUNDLE"] = deployed.ca_bundle
     yield deployed
-    os.environ.pop("REQUESTS_CA_BUNDLE", None)
+    if before is None:
+        os.environ.pop("REQUESTS_CA_BUNDLE", None)
+    else:
+        os.environ["REQUESTS_CA_BUNDLE"] = before
 
 
 class Api:
@@ -63,8 +68,8 @@ class Api:
 
     def __init__(self, stack: DeployedStack, api_key: str | None) -> None:
         self.base_url = stack.base_url
+        self.verify = stack.verify
         self.http = requests.Session()
-        self.http.verify = stack.verify
         if api_key is not None:
             self.http.headers["x-api-key"] = api_key
 
@@ -72,6 +77,7 @@ class Api:
         """One request; a 429 (the usage plan's throttle) is retried with backoff, as a
         well-behaved client does: the throttle itself is tested without this client."""
         kwargs.setdefault("timeout", 30)
+        kwargs.setdefault("verify", self.verify)
         for attempt in range(8):
             answer = self.http.request(method, f"{self.base_url}{path}", **kwargs)
             if answer.status_code != 429:
