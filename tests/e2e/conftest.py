@@ -46,21 +46,21 @@ def emulator() -> Iterator[Emulator]:
 @pytest.fixture(scope="session")
 def stack(emulator: Emulator) -> Iterator[DeployedStack]:
     session_dir = emulator.log_path.parent
-    build_dir = session_dir / "build"
+    build_dir = session_dir / "build"  # the bench's smoke test reads the layers built here
+    before = os.environ.get("REQUESTS_CA_BUNDLE")
     try:
         deployed = deploy(emulator.endpoint, log_path=session_dir / "deploy.log", build_dir=build_dir)
+        if deployed.ca_bundle:
+            # Plain `requests.get(...)` calls and sessions in the tests verify the stack with
+            # its CA too (this variable beats a Session's `verify` in requests).
+            os.environ["REQUESTS_CA_BUNDLE"] = deployed.ca_bundle
+        yield deployed
     finally:
         shutil.rmtree(build_dir, ignore_errors=True)  # ~50 MB a session; the logs stay
-    before = os.environ.get("REQUESTS_CA_BUNDLE")
-    if deployed.ca_bundle:
-        # Plain `requests.get(...)` calls and sessions in the tests verify the stack with
-        # its CA too (this variable beats a Session's `verify` in requests).
-        os.environ["REQUESTS_CA_BUNDLE"] = deployed.ca_bundle
-    yield deployed
-    if before is None:
-        os.environ.pop("REQUESTS_CA_BUNDLE", None)
-    else:
-        os.environ["REQUESTS_CA_BUNDLE"] = before
+        if before is None:
+            os.environ.pop("REQUESTS_CA_BUNDLE", None)
+        else:
+            os.environ["REQUESTS_CA_BUNDLE"] = before
 
 
 class Api:
