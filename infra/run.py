@@ -39,7 +39,15 @@ def stop_leftover_emulator() -> None:
         return
     if b"ministack" in cmdline:
         step(f"stopping the emulator left by an earlier run (pid {pid})")
-        os.killpg(pid, signal.SIGKILL)
+        # SIGTERM first: it saves its state as it stops (Emulator.stop's grace).
+        os.killpg(pid, signal.SIGTERM)
+        deadline = time.monotonic() + 40
+        while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
     PID_FILE.unlink(missing_ok=True)
 
 
