@@ -41,6 +41,7 @@ def emulator() -> Iterator[Emulator]:
         # Nothing to keep (the next session starts empty): no waiting for the test
         # clients' idle TLS connections to close, which a state save needs (Emulator.stop).
         running.stop(grace=3)
+        shutil.rmtree(session_dir / "state", ignore_errors=True)  # ~40 MB; the logs stay
 
 
 @pytest.fixture(scope="session")
