@@ -2,6 +2,11 @@
 SHELL := /bin/bash
 PYTHON ?= python3.11
 PORT ?= 4566
+# HTTP=1: the emulator and every tool over plain HTTP instead of HTTPS (docs/emulator.md).
+HTTP ?=
+SCHEME := $(if $(HTTP),http,https)
+# Where the operator commands (keys, dlq, trail) send their calls. ENDPOINT= (empty): AWS.
+ENDPOINT ?= $(SCHEME)://127.0.0.1:$(PORT)
 
 VENV := .venv
 EMULATOR_VENV := .venv-emulator
@@ -9,7 +14,7 @@ SAM_VENV := .venv-sam
 CHECKOV_VENV := .venv-checkov
 PY := $(VENV)/bin/python
 
-.PHONY: install run test test-unit test-e2e lint clean event-schemas dlq redrive openapi chromium \
+.PHONY: install run reset test test-unit test-e2e lint clean event-schemas dlq redrive openapi chromium \
 	bench
 
 install: $(VENV)/.installed $(EMULATOR_VENV)/.installed $(SAM_VENV)/.installed $(CHECKOV_VENV)/.installed
@@ -42,7 +47,11 @@ $(CHECKOV_VENV)/.installed: infra/requirements-checkov.txt
 # The virtualenvs are independent: build them side by side.
 run:
 	@$(MAKE) --no-print-directory -j4 install
-	@$(PY) -m infra.run --port $(PORT)
+	@$(PY) -m infra.run --port $(PORT) $(if $(HTTP),--http)
+
+# The next `make run` starts empty (no catalog, users, orders, keys) and deploys afresh.
+reset:
+	rm -rf .local/state
 
 test:
 	@$(MAKE) --no-print-directory -j4 install
@@ -75,15 +84,15 @@ event-schemas: $(VENV)/.installed
 	@$(PY) -m infra.event_schemas
 
 dlq: $(VENV)/.installed
-	@$(PY) -m infra.dlq list --endpoint http://127.0.0.1:$(PORT)
+	@$(PY) -m infra.dlq list --endpoint '$(ENDPOINT)'
 
 redrive: $(VENV)/.installed
-	@$(PY) -m infra.dlq redrive --queue $(QUEUE) --endpoint http://127.0.0.1:$(PORT)
+	@$(PY) -m infra.dlq redrive --queue $(QUEUE) --endpoint '$(ENDPOINT)'
 
 # One order's log lines from every function, in time order (docs/observability.md).
 .PHONY: trail
 trail: $(VENV)/.installed
-	@$(PY) -m infra.trail $(ORDER) --endpoint http://127.0.0.1:$(PORT)
+	@$(PY) -m infra.trail $(ORDER) --endpoint '$(ENDPOINT)'
 
 deploy-localstack: install
 	@$(PY) -m infra.deploy --endpoint http://localhost:4566 --config-env localstack
@@ -101,8 +110,6 @@ chromium:
 			{ apt-get update -qq && apt-get install -y -qq chromium; }; \
 	fi
 
-# API keys on the usage-plan tiers (docs/usage-plans.md). ENDPOINT= (empty) means AWS.
-ENDPOINT ?= http://127.0.0.1:$(PORT)
 KEYS := $(PY) -m infra.keys --endpoint '$(ENDPOINT)'
 .PHONY: keys key-create key-disable key-rotate key-usage
 

@@ -55,6 +55,9 @@ def _use_deployed_stack(stack_file: str) -> None:
         raise SystemExit(f"{path} not found: start the stack first with `make run`")
     stack = json.loads(path.read_text())
     os.environ["AWS_ENDPOINT_URL"] = stack["endpoint"]
+    if stack.get("ca_bundle"):
+        # The emulator serves HTTPS with the local CA's certificate: botocore verifies it.
+        os.environ["AWS_CA_BUNDLE"] = stack["ca_bundle"]
     shared: dict[str, str] = {}
     for function in resources_of_type(FUNCTION):
         for name, value in environment(function, stack["outputs"]).items():

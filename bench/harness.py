@@ -87,14 +87,14 @@ def closed_loop(make_worker: Callable[[], Callable[[], bool]], concurrency: int,
     return summary([x for slot in latencies for x in slot], elapsed, sum(errors))
 
 
-def http_worker(url: str, headers: dict[str, str]) -> Callable[[], Callable[[], bool]]:
+def http_worker(url: str, headers: dict[str, str], verify: str | bool = True) -> Callable[[], Callable[[], bool]]:
     def make() -> Callable[[], bool]:
         session = requests.Session()
         session.headers.update(headers)
 
         def call() -> bool:
             try:
-                return session.get(url, timeout=120).status_code == 200
+                return session.get(url, timeout=120, verify=verify).status_code == 200
             except requests.RequestException:
                 return False
         return call
@@ -118,11 +118,12 @@ def bench_api_key(stack: DeployedStack) -> str:
 class Client:
     def __init__(self, stack: DeployedStack, api_key: str) -> None:
         self.base_url = stack.base_url
+        self.verify = stack.verify
         self.http = requests.Session()
         self.http.headers["x-api-key"] = api_key
 
     def call(self, method: str, path: str, **kwargs) -> requests.Response:
-        return self.http.request(method, f"{self.base_url}{path}", timeout=90, **kwargs)
+        return self.http.request(method, f"{self.base_url}{path}", timeout=90, verify=self.verify, **kwargs)
 
     def expect(self, status: int, method: str, path: str, **kwargs) -> dict:
         answer = self.call(method, path, **kwargs)
@@ -167,8 +168,8 @@ def get_product(stack: DeployedStack, api_key: str, levels: list[int], seconds: 
         return call
 
     targets = {
-        "ours": http_worker(f"{stack.base_url}/products/{product_id}", headers),
-        "reference": http_worker(f"{stack.base_url}/reference/products/{product_id}", headers),
+        "ours": http_worker(f"{stack.base_url}/products/{product_id}", headers, stack.verify),
+        "reference": http_worker(f"{stack.base_url}/reference/products/{product_id}", headers, stack.verify),
         "raw_getitem": raw_worker,
     }
     results: dict[str, dict[str, dict]] = {name: {} for name in targets}

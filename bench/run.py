@@ -106,7 +106,9 @@ def main() -> int:
     settings = QUICK if args.quick else FULL
     WORK_DIR.mkdir(parents=True, exist_ok=True)
     began = time.monotonic()
-    with Emulator(free_port(), WORK_DIR / "emulator.log") as emulator:
+    # A state dir of its own, empty: the bench measures a fresh stack, state not kept.
+    shutil.rmtree(WORK_DIR / "state", ignore_errors=True)
+    with Emulator(free_port(), WORK_DIR / "emulator.log", WORK_DIR / "state") as emulator:
         say(f"emulator on {emulator.endpoint}")
         build_dir = WORK_DIR / "build"
         for attempt in range(3):

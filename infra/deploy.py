@@ -1,10 +1,11 @@
 """Build and deploy infra/template.yaml with the SAM CLI, then read what was deployed.
 
-    python -m infra.deploy --endpoint http://127.0.0.1:4566                 # MiniStack
+    python -m infra.deploy --endpoint https://127.0.0.1:4566                # MiniStack
     python -m infra.deploy --endpoint http://localhost:4566 --config-env localstack
 
 Exactly `sam build` + `sam deploy --config-env ENV`: the endpoint only changes where
-the AWS SDK inside the SAM CLI sends its calls (AWS_ENDPOINT_URL).
+the AWS SDK inside the SAM CLI sends its calls (AWS_ENDPOINT_URL), and which CA it
+verifies them with (AWS_CA_BUNDLE: ours for an HTTPS emulator on this machine).
 """
 from __future__ import annotations
 
@@ -13,18 +14,27 @@ import json
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import boto3
-from localstack_client.session import Session
+import botocore.exceptions
+import requests
+from localstack_client.session import Session as LocalStackSession
+
+from infra import changes
+from infra.local_tls import ca_bundle_for
+from infra.usage_plans import plans_from_template
 
 ROOT = Path(__file__).resolve().parent.parent
 SAM_BIN = ROOT / ".venv-sam" / "bin" / "sam"
 DEFAULT_STACK = "shop"
 LOCAL_STATE = ROOT / ".local"
+# The samconfig.toml environment of the embedded emulator (MiniStack).
+EMULATOR_CONFIG_ENV = "local"
 
 
 class DeployError(RuntimeError):
@@ -40,6 +50,14 @@ class DeployedStack:
     base_url: str
     api_key: str
     outputs: dict[str, str]
+    # The CA that verifies `endpoint` (ours for an HTTPS emulator); None: system trust.
+    ca_bundle: str | None = None
+
+    @property
+    def verify(self) -> str | bool:
+        """For requests' `verify=`, given with each request: a Session's `verify` loses to
+        REQUESTS_CA_BUNDLE in the environment (requests' precedence)."""
+        return self.ca_bundle or True
 
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -50,12 +68,30 @@ class DeployedStack:
         return cls(**json.loads(path.read_text()))
 
 
-def local_session(endpoint: str) -> Session:
-    """boto3 clients for a local edge endpoint (MiniStack answers where LocalStack would)."""
-    return Session(localstack_host=urlsplit(endpoint).netloc)
+class LocalSession:
+    """boto3 clients for our HTTPS emulator, with test credentials, verified against our CA."""
+
+    def __init__(self, endpoint: str, ca_bundle: str) -> None:
+        self.endpoint = endpoint
+        self.ca_bundle = ca_bundle
+        self._session = boto3.session.Session(
+            aws_access_key_id="test", aws_secret_access_key="test", region_name="us-east-1")
+
+    def client(self, service_name: str, **kwargs):
+        return self._session.client(service_name, endpoint_url=self.endpoint, verify=self.ca_bundle, **kwargs)
 
 
-def aws_session(endpoint: str | None) -> Session | boto3.session.Session:
+def local_session(endpoint: str) -> LocalSession | LocalStackSession:
+    """boto3 clients for a local edge endpoint. Our HTTPS emulator is verified against our
+    CA; any other (LocalStack, a plain-HTTP emulator) is reached through localstack-client,
+    as LocalStack's users do: it never verifies TLS, so it is never used for ours."""
+    ca_bundle = ca_bundle_for(endpoint)
+    if ca_bundle:
+        return LocalSession(endpoint, ca_bundle)
+    return LocalStackSession(localstack_host=urlsplit(endpoint).netloc)
+
+
+def aws_session(endpoint: str | None) -> LocalSession | LocalStackSession | boto3.session.Session:
     """boto3 clients for `endpoint` (the emulator, LocalStack), or for AWS itself when it is
     empty: your credentials and region, as the AWS CLI finds them."""
     return local_session(endpoint) if endpoint else boto3.session.Session()
@@ -78,6 +114,9 @@ def _sam(args: list[str], endpoint: str, log_path: Path) -> None:
         AWS_DEFAULT_REGION="us-east-1",
         SAM_CLI_TELEMETRY="0",
     )
+    ca_bundle = ca_bundle_for(endpoint)
+    if ca_bundle:
+        env["AWS_CA_BUNDLE"] = ca_bundle
     with open(log_path, "ab") as log:
         log.write(f"\n$ sam {' '.join(args)}\n".encode())
         log.flush()
@@ -94,7 +133,7 @@ def deploy(
     endpoint: str,
     *,
     stack_name: str = DEFAULT_STACK,
-    config_env: str = "local",
+    config_env: str = EMULATOR_CONFIG_ENV,
     log_path: Path = LOCAL_STATE / "deploy.log",
     build_dir: Path = ROOT / ".aws-sam" / "build",
     progress: Callable[[str], None] = lambda message: None,
@@ -109,7 +148,39 @@ def deploy(
     # --config-file: with --template-file, sam looks for samconfig.toml beside the built template.
     _sam(["deploy", "--config-env", config_env, "--config-file", str(ROOT / "samconfig.toml"),
           "--stack-name", stack_name, "--template-file", str(build_dir / "template.yaml")], endpoint, log_path)
-    return describe(endpoint, stack_name)
+    stack = describe(endpoint, stack_name)
+    if config_env == EMULATOR_CONFIG_ENV:
+        enforce_method_throttles(stack)
+    return stack
+
+
+def enforce_method_throttles(stack: DeployedStack) -> None:
+    """Make MiniStack enforce each usage plan's per-method throttles ("/orders/POST").
+
+    Its CloudFormation stores a plan's `ApiStages[].Throttle` with the template's
+    `RateLimit`/`BurstLimit` keys, and its gateway reads only API Gateway's `rateLimit`/
+    `burstLimit`: the throttle is ignored. The same values, from the template, set
+    through the API Gateway API are enforced. Only a PATCH replacing the whole
+    `/apiStages` list with a JSON value works there: AWS's per-method path
+    (`/apiStages/{api}:{stage}/throttle/...`) turns the list into a dict, and boto3 sends
+    the value as a string; both corrupt the plan. Every deploy rewrites the plans (and
+    may give the API a new id), so this runs after every deploy to the emulator.
+    """
+    apigateway = local_session(stack.endpoint).client("apigateway")
+    for logical_id, plan in plans_from_template().items():
+        if not plan.method_throttles:
+            continue
+        plan_id = stack.outputs[f"{logical_id}Id"]
+        stages = [
+            {**stage, "throttle": {method: {"rateLimit": limit.rate, "burstLimit": limit.burst}
+                                   for method, limit in plan.method_throttles.items()}}
+            for stage in apigateway.get_usage_plan(usagePlanId=plan_id)["apiStages"]
+        ]
+        answer = requests.patch(
+            f"{stack.endpoint}/usageplans/{plan_id}", verify=stack.verify, timeout=10,
+            json={"patchOperations": [{"op": "replace", "path": "/apiStages", "value": stages}]},
+        )
+        answer.raise_for_status()
 
 
 def describe(endpoint: str, stack_name: str = DEFAULT_STACK) -> DeployedStack:
@@ -127,14 +198,53 @@ def describe(endpoint: str, stack_name: str = DEFAULT_STACK) -> DeployedStack:
         base_url=invoke_url(endpoint, outputs),
         api_key=api_key["value"],
         outputs=outputs,
+        ca_bundle=ca_bundle_for(endpoint) if endpoint else None,
     )
+
+
+def _stack_live(endpoint: str, stack_name: str) -> bool:
+    try:
+        stacks = local_session(endpoint).client("cloudformation").describe_stacks(StackName=stack_name)["Stacks"]
+    except botocore.exceptions.ClientError:
+        return False
+    return any(stack["StackStatus"].endswith("_COMPLETE") and "ROLLBACK" not in stack["StackStatus"]
+               and "DELETE" not in stack["StackStatus"] for stack in stacks)
+
+
+def deploy_if_changed(
+    endpoint: str,
+    state_dir: Path,
+    *,
+    stack_name: str = DEFAULT_STACK,
+    config_env: str = EMULATOR_CONFIG_ENV,
+    log_path: Path = LOCAL_STATE / "deploy.log",
+    progress: Callable[[str], None] = lambda message: None,
+) -> DeployedStack:
+    """An emulator that reloaded its state from `state_dir` keeps the stack it had: deploy
+    only when something SAM reads changed since (infra/changes.py)."""
+    record = state_dir / "deployed.json"
+    target = {"stack": stack_name, "config_env": config_env}
+    inputs = changes.fingerprint()
+    saved = state_dir / "cloudformation.json"  # MiniStack writes it on every clean stop
+    reasons = changes.reasons_to_deploy(
+        changes.load(record), target, inputs, stack_live=_stack_live(endpoint, stack_name),
+        state_saved_at=saved.stat().st_mtime if saved.exists() else None,
+    )
+    if not reasons:
+        progress(f"stack {stack_name} is current (nothing changed since its deploy): no build, no deploy")
+        return describe(endpoint, stack_name)
+    progress(f"deploying: {'; '.join(reasons)}")
+    record.unlink(missing_ok=True)
+    stack = deploy(endpoint, stack_name=stack_name, config_env=config_env, log_path=log_path, progress=progress)
+    changes.save(record, changes.Deployed(target=target, inputs=inputs, at=time.time()))
+    return stack
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--endpoint", default="http://127.0.0.1:4566")
+    parser.add_argument("--endpoint", default="https://127.0.0.1:4566")
     parser.add_argument("--stack-name", default=DEFAULT_STACK)
-    parser.add_argument("--config-env", default="local", help="environment in samconfig.toml")
+    parser.add_argument("--config-env", default=EMULATOR_CONFIG_ENV, help="environment in samconfig.toml")
     args = parser.parse_args()
     try:
         stack = deploy(args.endpoint, stack_name=args.stack_name, config_env=args.config_env,

@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("action", choices=["list", "redrive"])
     parser.add_argument("--queue", choices=sorted(QUEUES), help="default: every queue (list only)")
     parser.add_argument("--stack-name", default=DEFAULT_STACK)
-    parser.add_argument("--endpoint", default="http://127.0.0.1:4566", help="'' for AWS")
+    parser.add_argument("--endpoint", default="https://127.0.0.1:4566", help="'' for AWS")
     parser.add_argument("--show-bodies", action="store_true")
     args = parser.parse_args(argv)
 

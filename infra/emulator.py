@@ -5,6 +5,10 @@ child processes, so the emulator gets its own process group and `stop()` ends th
 whole group: nothing it started outlives it. Each worker unpacks its function and
 layers (~35 MB) into a temporary directory it leaves behind when it is killed, so the
 emulator gets a TMPDIR of its own, which `stop()` removes.
+
+HTTPS by default, with the certificate of infra/local_tls.py (`tls=False`: plain HTTP).
+Each emulator has a state dir of its own (MiniStack keeps its signing keys there, and,
+with `persist=True`, every service's state, saved on a clean stop, reloaded on start).
 """
 from __future__ import annotations
 
@@ -12,12 +16,15 @@ import json
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import tempfile
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+
+from infra.local_tls import TLS_DIR, local_tls
 
 ROOT = Path(__file__).resolve().parent.parent
 EMULATOR_BIN = ROOT / ".venv-emulator" / "bin" / "ministack"
@@ -41,6 +48,9 @@ class PortInUse(EmulatorError):
 
 def port_is_free(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        # As a server binds: the connections of an emulator just stopped (TIME_WAIT) do
+        # not keep the next one, on the same port, from starting.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((HOST, port))
         except OSError:
@@ -54,11 +64,24 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def _without_port_443(command: list[str]) -> list[str]:
+    """MiniStack with USE_SSL also binds 443 when the process may (as root): one emulator
+    would hold it and the next would race for it. Run as root, it starts without the
+    capability to bind ports below 1024 (`setpriv`), so it serves on its own port only."""
+    if os.geteuid() != 0:
+        return command
+    return ["setpriv", "--bounding-set=-net_bind_service", "--inh-caps=-net_bind_service", *command]
+
+
 class Emulator:
-    def __init__(self, port: int, log_path: Path) -> None:
+    def __init__(self, port: int, log_path: Path, state_dir: Path, *, persist: bool = False,
+                 tls: bool = True, tls_dir: Path = TLS_DIR) -> None:
         self.port = port
-        self.endpoint = f"http://{HOST}:{port}"
+        self.tls = local_tls(tls_dir) if tls else None
+        self.endpoint = f"{'https' if tls else 'http'}://{HOST}:{port}"
         self.log_path = log_path
+        self.state_dir = state_dir
+        self.persist = persist
         self._process: subprocess.Popen | None = None
         self._tmpdir: str | None = None
 
@@ -82,10 +105,23 @@ class Emulator:
             # Off: they open extra listeners on fixed ports we do not use.
             IOT_MTLS_ENABLED="0",
             SFTP_ENABLED="0",
+            # Signing keys, and with PERSIST_STATE every service's state: never the
+            # fixed /tmp path all emulators would share.
+            STATE_DIR=str(self.state_dir),
+            PERSIST_STATE="1" if self.persist else "0",
         )
+        if self.tls:
+            env.update(
+                USE_SSL="1",
+                MINISTACK_SSL_CERT=str(self.tls.cert),
+                MINISTACK_SSL_KEY=str(self.tls.key),
+                # The workers inherit it: their botocore verifies the emulator with our CA.
+                AWS_CA_BUNDLE=str(self.tls.ca),
+            )
+        self.state_dir.mkdir(parents=True, exist_ok=True)
         with open(self.log_path, "ab") as log:
             self._process = subprocess.Popen(
-                [str(EMULATOR_BIN)],
+                _without_port_443([str(EMULATOR_BIN)]),
                 env=env,
                 cwd=str(self.log_path.parent),
                 stdout=log,
@@ -102,13 +138,15 @@ class Emulator:
 
     def _wait_until_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
+        context = ssl.create_default_context(cafile=str(self.tls.ca)) if self.tls else None
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
                 code = self._process.returncode
                 self.stop()
                 raise EmulatorError(f"MiniStack exited with code {code}; see {self.log_path}")
             try:
-                with urllib.request.urlopen(f"{self.endpoint}/_ministack/health", timeout=2) as answer:
+                with urllib.request.urlopen(f"{self.endpoint}/_ministack/health", timeout=2,
+                                            context=context) as answer:
                     if answer.status == 200 and json.load(answer).get("services"):
                         return
             except (urllib.error.URLError, ConnectionError, TimeoutError, ValueError):
@@ -117,7 +155,11 @@ class Emulator:
         self.stop()
         raise EmulatorError(f"MiniStack did not answer on {self.endpoint} within {timeout:.0f} s; see {self.log_path}")
 
-    def stop(self, grace: float = 10.0) -> None:
+    def stop(self, grace: float = 40.0) -> None:
+        """SIGTERM: MiniStack closes its connections, then (PERSIST_STATE) saves its state.
+        Over TLS, closing a connection a client keeps idle in its pool waits for that
+        client's close_notify up to asyncio's 30 s: close clients before stopping (ours
+        do), or the stop takes that long; `grace` covers it, then the group is killed."""
         process, self._process = self._process, None
         if process is not None and process.poll() is None:
             self._stop_group(process, grace)

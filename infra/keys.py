@@ -24,6 +24,7 @@ import requests
 from botocore.exceptions import ClientError
 
 from infra.deploy import DEFAULT_STACK, aws_session
+from infra.local_tls import ca_bundle_for
 from infra.usage_plans import USAGE_FILE, is_enabled
 
 TIERS = {"free": "FreePlanId", "standard": "StandardPlanId", "partner": "PartnerPlanId"}
@@ -122,6 +123,7 @@ class KeyAdmin:
         operation = {"op": "replace", "path": "/enabled", "value": "false"}
         if self.endpoint:
             answer = requests.patch(f"{self.endpoint}/apikeys/{key_id}", timeout=10,
+                                    verify=ca_bundle_for(self.endpoint) or True,
                                     json={"patchOperations": [{**operation, "value": False}]})
             answer.raise_for_status()
         else:
@@ -183,7 +185,7 @@ def emulator_usage(admin: KeyAdmin, key_id: str, usage_file: Path) -> dict[str, 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--endpoint", default="http://127.0.0.1:4566",
+    parser.add_argument("--endpoint", default="https://127.0.0.1:4566",
                         help="emulator endpoint; '' for AWS (default boto3 session)")
     parser.add_argument("--stack-name", default=DEFAULT_STACK)
     commands = parser.add_subparsers(dest="command", required=True)

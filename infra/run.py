@@ -1,21 +1,29 @@
 """`make run`: the whole stack on the embedded emulator, in the foreground.
 
-Starts MiniStack on 127.0.0.1, deploys infra/template.yaml with the SAM CLI, seeds a
-demo catalog and prints how to call the API. Ctrl-C stops every process it started.
+Starts MiniStack on 127.0.0.1 over HTTPS (`--http`: plain HTTP), deploys
+infra/template.yaml with the SAM CLI, seeds a demo catalog and prints how to call the
+API. Ctrl-C stops every process it started.
+
+The emulator keeps its state in .local/state (PERSIST_STATE): the next start finds the
+same catalog, users, orders, stock, payments and keys, and deploys only when something
+SAM reads has changed (infra/changes.py). `--reset` (`make reset`) starts empty.
 """
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import signal
 import sys
+import time
 from pathlib import Path
 
-from infra.deploy import LOCAL_STATE, DeployError, deploy
+from infra.deploy import LOCAL_STATE, DeployError, deploy_if_changed
 from infra.emulator import Emulator, EmulatorError
 from infra.seed import seed_catalog
 
 PID_FILE = LOCAL_STATE / "emulator.pid"
+STATE_DIR = LOCAL_STATE / "state"
 
 
 def step(message: str) -> None:
@@ -31,17 +39,31 @@ def stop_leftover_emulator() -> None:
         return
     if b"ministack" in cmdline:
         step(f"stopping the emulator left by an earlier run (pid {pid})")
-        os.killpg(pid, signal.SIGKILL)
+        # SIGTERM first: it saves its state as it stops (Emulator.stop's grace).
+        os.killpg(pid, signal.SIGTERM)
+        deadline = time.monotonic() + 40
+        while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
     PID_FILE.unlink(missing_ok=True)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 4566)))
+    parser.add_argument("--http", action="store_true", help="plain HTTP instead of HTTPS")
+    parser.add_argument("--reset", action="store_true", help="start empty: forget the kept state")
     args = parser.parse_args()
 
+    started = time.monotonic()
     stop_leftover_emulator()
-    emulator = Emulator(args.port, LOCAL_STATE / "emulator.log")
+    if args.reset:
+        step(f"forgetting the emulator's state ({STATE_DIR})")
+        shutil.rmtree(STATE_DIR, ignore_errors=True)
+    emulator = Emulator(args.port, LOCAL_STATE / "emulator.log", STATE_DIR, persist=True, tls=not args.http)
     # Ctrl-C and `kill` both end in the `finally` below. SIGINT is set explicitly: a shell
     # that starts us in the background has it ignored, and Python would inherit that.
     signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -50,11 +72,12 @@ def main() -> int:
         step(f"starting MiniStack on {emulator.endpoint} (log: {emulator.log_path})")
         emulator.start()
         PID_FILE.write_text(str(emulator.pid))
-        stack = deploy(emulator.endpoint, progress=step, log_path=LOCAL_STATE / "deploy.log")
+        stack = deploy_if_changed(emulator.endpoint, STATE_DIR, progress=step,
+                                  log_path=LOCAL_STATE / "deploy.log")
         stack.save(LOCAL_STATE / "stack.json")
         step("seeding the demo catalog")
         seed_catalog(stack)
-        print_banner(stack.base_url, stack.api_key)
+        print_banner(stack.base_url, stack.api_key, stack.ca_bundle, time.monotonic() - started)
         signal.pause()
     except (EmulatorError, DeployError) as error:
         print(f"error: {error}", file=sys.stderr)
@@ -68,18 +91,21 @@ def main() -> int:
     return 0
 
 
-def print_banner(base_url: str, api_key: str) -> None:
+def print_banner(base_url: str, api_key: str, ca_bundle: str | None, seconds: float) -> None:
+    # Relative to where `make run` was started (the checkout): short lines that work as printed.
+    curl = f"curl --cacert {os.path.relpath(ca_bundle)}" if ca_bundle else "curl"
+    trust = f"  CA        {ca_bundle} (verify with it: curl --cacert, AWS_CA_BUNDLE)\n" if ca_bundle else ""
     print(
         f"""
-The API is live (Ctrl-C stops everything).
+The API is live after {seconds:.0f} s (Ctrl-C stops everything; the data stays for the next run).
 
   base URL  {base_url}
   API key   {api_key}
-  stack     .local/stack.json (outputs, for scripts)
+{trust}  stack     .local/stack.json (outputs, for scripts)
 
-  curl {base_url}/health
-  curl -H 'x-api-key: {api_key}' '{base_url}/products?limit=2'
-  curl -H 'x-api-key: {api_key}' -H 'content-type: application/json' \\
+  {curl} {base_url}/health
+  {curl} -H 'x-api-key: {api_key}' '{base_url}/products?limit=2'
+  {curl} -H 'x-api-key: {api_key}' -H 'content-type: application/json' \\
        -d '{{"email": "ada@example.com", "name": "Ada"}}' {base_url}/users
 """,
         flush=True,

@@ -26,7 +26,7 @@ def seed_catalog(stack: DeployedStack) -> list[str]:
     with requests.Session() as http:
         http.headers["x-api-key"] = stack.api_key
         for product in DEMO_PRODUCTS:
-            answer = http.post(f"{stack.base_url}/products", json=product, timeout=30)
+            answer = http.post(f"{stack.base_url}/products", json=product, timeout=30, verify=stack.verify)
             if answer.status_code == 201:
                 created.append(answer.json()["id"])
             elif answer.status_code != 409:

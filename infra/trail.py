@@ -1,7 +1,7 @@
 """One order's trail: every log line the stack's functions wrote about it, in time order.
 
     python -m infra.trail ORDER_ID                                   # MiniStack on :4566
-    python -m infra.trail ORDER_ID --endpoint http://127.0.0.1:4577 --stack-name shop
+    python -m infra.trail ORDER_ID --endpoint https://127.0.0.1:4577 --stack-name shop
     python -m infra.trail ORDER_ID --endpoint ''                     # AWS (your credentials)
     make trail ORDER=...
 
@@ -134,7 +134,7 @@ def render(order_id: str, lines: Iterable[TrailLine]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("order_id")
-    parser.add_argument("--endpoint", default="http://127.0.0.1:4566", help="'' for AWS")
+    parser.add_argument("--endpoint", default="https://127.0.0.1:4566", help="'' for AWS")
     parser.add_argument("--stack-name", default=DEFAULT_STACK)
     parser.add_argument("--hours", type=float, default=24.0, help="how far back to look (default 24)")
     parser.add_argument("--json", action="store_true", help="print the raw JSON lines instead")

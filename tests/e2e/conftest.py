@@ -1,15 +1,18 @@
 """End-to-end tier: one MiniStack and one SAM deploy for the whole session.
 
-Tests talk to the deployed stack over real HTTP through API Gateway with an API key,
+Tests talk to the deployed stack over real HTTPS through API Gateway with an API key,
 and isolate themselves with fresh ids, never with fresh stacks. If the emulator cannot
 start or the deploy fails, every test here errors: the tier never silently skips.
 
+Where the stack is and how to trust it (endpoint, CA bundle) is the `stack` fixture's
+DeployedStack and nothing else: every fixture and test reads them from there.
+
 The same tests prove a stack that is already deployed, on AWS, LocalStack or a running
-emulator (`make test-e2e STACK=shop ENDPOINT=`; docs/operations.md): SHOP_E2E_STACK
-names it, SHOP_E2E_ENDPOINT is where its APIs answer ('' for AWS). Then nothing is
-started or deployed, and only the tests marked `emulator_controls` (they stop the
-session's own emulator, hold one of its mappings, or pin one of its deviations) are
-skipped, each by name with its reason.
+emulator (`make test-e2e STACK=shop ENDPOINT=`): SHOP_E2E_STACK names it,
+SHOP_E2E_ENDPOINT is where its APIs answer ('' for AWS). Then nothing is started or
+deployed, and only the tests marked `emulator_controls` (they stop the session's own
+emulator, hold one of its mappings, wait for its shortened schedules, or pin one of its
+deviations) are skipped, each by name with its reason.
 """
 from __future__ import annotations
 
@@ -38,20 +41,49 @@ def pytest_report_header() -> str:
 
 
 @pytest.fixture(scope="session")
-def stack() -> Iterator[DeployedStack]:
-    if TARGET_STACK:
-        yield describe(TARGET_ENDPOINT, TARGET_STACK)
-        return
+def emulator() -> Iterator[Emulator]:
+    """The session's emulator, over HTTPS, with a state dir of its own that starts empty
+    and is kept across a restart (tests/e2e/test_restart.py stops and starts it)."""
+    assert not TARGET_STACK, "only tests marked emulator_controls use the session's emulator"
     port = free_port()
-    # Per session (port): logs and the SAM build, so sessions never share files.
+    # Per session (port): logs, state and the SAM build, so sessions never share files.
     session_dir = E2E_DIR / str(port)
+    shutil.rmtree(session_dir / "state", ignore_errors=True)
     session_dir.mkdir(parents=True, exist_ok=True)
-    build_dir = session_dir / "build"
+    running = Emulator(port, session_dir / "emulator.log", session_dir / "state", persist=True).start()
     try:
-        with Emulator(port, session_dir / "emulator.log") as emulator:
-            yield deploy(emulator.endpoint, log_path=session_dir / "deploy.log", build_dir=build_dir)
+        yield running
     finally:
-        shutil.rmtree(build_dir, ignore_errors=True)  # ~50 MB a session; the logs stay
+        # Nothing to keep (the next session starts empty): no waiting for the test
+        # clients' idle TLS connections to close, which a state save needs (Emulator.stop).
+        running.stop(grace=3)
+        shutil.rmtree(session_dir / "state", ignore_errors=True)  # ~40 MB; the logs stay
+
+
+@pytest.fixture(scope="session")
+def stack(request: pytest.FixtureRequest) -> Iterator[DeployedStack]:
+    build_dir = None
+    before = os.environ.get("REQUESTS_CA_BUNDLE")
+    try:
+        if TARGET_STACK:
+            deployed = describe(TARGET_ENDPOINT, TARGET_STACK)
+        else:
+            emulator = request.getfixturevalue("emulator")
+            session_dir = emulator.log_path.parent
+            build_dir = session_dir / "build"  # the bench's smoke test reads the layers built here
+            deployed = deploy(emulator.endpoint, log_path=session_dir / "deploy.log", build_dir=build_dir)
+        if deployed.ca_bundle:
+            # Plain `requests.get(...)` calls and sessions in the tests verify the stack with
+            # its CA too (this variable beats a Session's `verify` in requests).
+            os.environ["REQUESTS_CA_BUNDLE"] = deployed.ca_bundle
+        yield deployed
+    finally:
+        if build_dir:
+            shutil.rmtree(build_dir, ignore_errors=True)  # ~50 MB a session; the logs stay
+        if before is None:
+            os.environ.pop("REQUESTS_CA_BUNDLE", None)
+        else:
+            os.environ["REQUESTS_CA_BUNDLE"] = before
 
 
 class Api:
@@ -59,6 +91,7 @@ class Api:
 
     def __init__(self, stack: DeployedStack, api_key: str | None) -> None:
         self.base_url = stack.base_url
+        self.verify = stack.verify
         self.http = requests.Session()
         if api_key is not None:
             self.http.headers["x-api-key"] = api_key
@@ -67,6 +100,7 @@ class Api:
         """One request; a 429 (the usage plan's throttle) is retried with backoff, as a
         well-behaved client does: the throttle itself is tested without this client."""
         kwargs.setdefault("timeout", 30)
+        kwargs.setdefault("verify", self.verify)
         for attempt in range(8):
             answer = self.http.request(method, f"{self.base_url}{path}", **kwargs)
             if answer.status_code != 429:
@@ -109,11 +143,31 @@ def unique() -> str:
     return uuid.uuid4().hex[:12].upper()
 
 
+# "file::test" prefixes run first and last, in these orders. The sweep's hold is made
+# first and checked late, so the wait for its schedule overlaps the other tests. The
+# benchmark harness's smoke test asserts no timings, and with every worker already warm
+# from the other tests it takes seconds instead of a minute. The restart test stops and
+# starts the session's emulator (its workers come back cold).
+FIRST = ("test_reservation_sweep.py::test_an_abandoned_order_holds_its_stock",)
+LAST = ("test_reservation_sweep.py::test_the_scheduled_sweep_gives_the_stock_back",
+        "test_bench.py", "test_restart.py")
+
+
+def _rank(item: pytest.Item) -> int:
+    name = f"{item.path.name}::{item.name}"
+    for rank, prefix in enumerate(FIRST):
+        if name.startswith(prefix):
+            return rank - len(FIRST)
+    for rank, prefix in enumerate(LAST):
+        if name.startswith(prefix):
+            return rank + 1
+    return 0
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Run the benchmark harness's smoke test last: it asserts no timings, and with every
-    worker already warm from the other tests it takes seconds instead of a minute.
-    Against a stack deployed elsewhere, skip the tests that need the session's own emulator."""
-    items.sort(key=lambda item: item.path.name == "test_bench.py")
+    """Order the session (above); against a stack deployed elsewhere, skip the tests that
+    need the session's own emulator."""
+    items.sort(key=_rank)
     if not TARGET_STACK:
         return
     for item in items:

@@ -76,7 +76,7 @@ schema = schemathesis.openapi.from_path(openapi.OUTPUTS[0])
 )
 def test_every_answer_matches_the_document(case, stack, http):
     for attempt in range(8):
-        response = case.call(base_url=stack.base_url, session=http, timeout=30)
+        response = case.call(base_url=stack.base_url, session=http, timeout=30, verify=stack.verify)
         requests_sent.append((f"{case.operation.method.upper()} {case.operation.path}", response.status_code))
         # Negative cases may leave out the key on purpose (then 403 is the right answer).
         if response.status_code == 403 and not (case.meta and case.meta.generation.mode.is_negative):

@@ -1,4 +1,5 @@
 """The emulator's start-up fails loudly: a busy port is a clear error, never a hang or a skip."""
+import os
 import socket
 import time
 from pathlib import Path
@@ -15,7 +16,7 @@ def test_a_port_in_use_is_refused_with_a_clear_message(tmp_path):
         port = busy.getsockname()[1]
 
         with pytest.raises(PortInUse) as refused:
-            Emulator(port, tmp_path / "emulator.log").start()
+            Emulator(port, tmp_path / "emulator.log", tmp_path / "state", tls_dir=tmp_path / "tls").start()
 
     assert f"Port {port}" in str(refused.value)
     assert "PORT=" in str(refused.value)  # tells how to pick another one
@@ -34,25 +35,56 @@ def test_an_emulator_that_exits_at_once_is_an_error(tmp_path, monkeypatch):
     monkeypatch.setattr("infra.emulator.EMULATOR_BIN", broken)
 
     with pytest.raises(EmulatorError, match="exited with code 3"):
-        Emulator(free_port(), tmp_path / "emulator.log").start(timeout=10)
+        Emulator(free_port(), tmp_path / "emulator.log", tmp_path / "state", tls_dir=tmp_path / "tls").start(timeout=10)
+
+
+def started_with(emulator: Emulator, tmp_path: Path, monkeypatch) -> dict[str, str]:
+    """What MiniStack would be started with: a stand-in records its environment and its
+    capability bounding set, leaves a file in its TMPDIR as a worker would, then exits."""
+    stand_in = tmp_path / "ministack"
+    seen = tmp_path / "env"
+    stand_in.write_text(f"#!/bin/sh\nenv > {seen}\necho CapBnd=$(grep CapBnd /proc/self/status | cut -f2) >> {seen}\n"
+                        'touch "$TMPDIR/worker-code"\nexit 3\n')
+    stand_in.chmod(0o755)
+    monkeypatch.setattr("infra.emulator.EMULATOR_BIN", stand_in)
+    with pytest.raises(EmulatorError):
+        emulator.start(timeout=10)
+    return dict(line.split("=", 1) for line in seen.read_text().splitlines() if "=" in line)
 
 
 def test_the_workers_temporary_files_go_with_the_emulator(tmp_path, monkeypatch):
     # MiniStack's workers unpack their code under TMPDIR and leave it when killed: the
     # emulator's own TMPDIR is removed when it stops, even when it failed to start.
-    stand_in = tmp_path / "ministack"
-    seen = tmp_path / "tmpdir"
-    stand_in.write_text(f'#!/bin/sh\necho "$TMPDIR" > {seen}\ntouch "$TMPDIR/worker-code"\nexit 3\n')
-    stand_in.chmod(0o755)
-    monkeypatch.setattr("infra.emulator.EMULATOR_BIN", stand_in)
+    env = started_with(Emulator(free_port(), tmp_path / "emulator.log", tmp_path / "state", tls_dir=tmp_path / "tls"), tmp_path, monkeypatch)
 
-    with pytest.raises(EmulatorError):
-        Emulator(free_port(), tmp_path / "emulator.log").start(timeout=10)
-
-    emulator_tmp = Path(seen.read_text().strip())
+    emulator_tmp = Path(env["TMPDIR"])
     assert emulator_tmp.name.startswith("shop-emulator-")
     # Deleted in the background (see Emulator.stop): a moment for one file.
     deadline = time.monotonic() + 10
     while emulator_tmp.exists() and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not emulator_tmp.exists()
+
+
+def test_the_emulator_serves_https_with_our_certificate_and_keeps_its_own_state(tmp_path, monkeypatch):
+    emulator = Emulator(free_port(), tmp_path / "emulator.log", tmp_path / "state", persist=True, tls_dir=tmp_path / "tls")
+    env = started_with(emulator, tmp_path, monkeypatch)
+    assert emulator.endpoint.startswith("https://127.0.0.1:")
+    assert env["USE_SSL"] == "1"
+    assert env["MINISTACK_SSL_CERT"] == str(emulator.tls.cert)
+    assert env["MINISTACK_SSL_KEY"] == str(emulator.tls.key)
+    # The functions' botocore (workers inherit this) verifies the emulator with our CA.
+    assert env["AWS_CA_BUNDLE"] == str(emulator.tls.ca)
+    assert env["AWS_ENDPOINT_URL"] == emulator.endpoint
+    assert env["STATE_DIR"] == str(tmp_path / "state") and env["PERSIST_STATE"] == "1"
+    if os.geteuid() == 0:
+        # As root MiniStack would also bind 443: started without CAP_NET_BIND_SERVICE (bit 10).
+        assert not int(env["CapBnd"], 16) & (1 << 10)
+
+
+def test_the_plain_http_switch(tmp_path, monkeypatch):
+    emulator = Emulator(free_port(), tmp_path / "emulator.log", tmp_path / "state", tls=False, tls_dir=tmp_path / "tls")
+    env = started_with(emulator, tmp_path, monkeypatch)
+    assert emulator.endpoint.startswith("http://127.0.0.1:")
+    assert "USE_SSL" not in env and "AWS_CA_BUNDLE" not in env
+    assert env["PERSIST_STATE"] == "0"

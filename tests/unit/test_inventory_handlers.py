@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from inventory import handlers, service
 from inventory.domain import Line, Reservation
 from shared.errors import DependencyUnavailable
-from infra.template import resources_of_type
+from infra.template import load_template, resources_of_type
 from tests.unit.inventory_fakes import FakeStockRepository
 
 EVENTS_DIR = Path(__file__).resolve().parents[2] / "events"
@@ -76,7 +76,9 @@ def test_the_template_deploys_these_handlers():
     }
     sweep_events = FUNCTIONS["ReservationSweepFunction"]["Properties"]["Events"]
     assert [(e["Type"], e["Properties"]["Schedule"]) for e in sweep_events.values()] == [
-        ("Schedule", "rate(5 minutes)")]
+        ("Schedule", {"Ref": "ReservationSweepSchedule"})]
+    # On AWS every five minutes; the emulator's environment (samconfig.toml) runs it more often.
+    assert load_template()["Parameters"]["ReservationSweepSchedule"]["Default"] == "rate(5 minutes)"
 
 
 # ---------------------------------------------------------------- HTTP
@@ -293,7 +295,9 @@ def test_reservations_expire_after_the_configured_ttl():
     environment = FUNCTIONS["InventoryReservationsFunction"]["Properties"]["Environment"]["Variables"]
 
     assert handlers.RESERVATION_TTL == timedelta(minutes=15)
-    assert int(environment["RESERVATION_TTL_SECONDS"]) == handlers.RESERVATION_TTL.total_seconds()
+    assert environment["RESERVATION_TTL_SECONDS"] == {"Ref": "ReservationTtlSeconds"}
+    default = load_template()["Parameters"]["ReservationTtlSeconds"]["Default"]
+    assert int(default) == handlers.RESERVATION_TTL.total_seconds()
 
 
 @pytest.mark.parametrize(("raw", "expected"), [("60", timedelta(seconds=60)), ("", timedelta(minutes=15))])
