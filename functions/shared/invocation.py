@@ -52,9 +52,14 @@ class BatchAnswer(BaseModel):
     results: list[BatchItem]
 
 
-# The callee has its own timeout; retries belong to the queue (the whole step is
-# retried by redelivery), so the client does not retry on its own.
-_CLIENT_CONFIG = Config(connect_timeout=2, read_timeout=30, retries={"max_attempts": 1})
+# How long a caller waits for one invoke: longer than every callee's own Timeout (6 s,
+# infra/template.yaml), so a slow callee fails as its timeout (a FunctionError); shorter
+# than every caller's work allows, so the caller answers that failure (503 from the API,
+# a record retried in seconds by the processor) before its own timeout ends it (a 502,
+# or a whole batch left invisible for the queue's 180 s). Retries belong to the caller's
+# caller (a client's retry, a redelivery), so the client does not retry on its own.
+INVOKE_TIMEOUT_SECONDS = 8
+_CLIENT_CONFIG = Config(connect_timeout=2, read_timeout=INVOKE_TIMEOUT_SECONDS, retries={"max_attempts": 1})
 
 
 @functools.cache
