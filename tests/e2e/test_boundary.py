@@ -11,7 +11,7 @@ import uuid
 
 import pytest
 
-from tests.e2e.test_orders import new_user, place, place_ok, stocked_product, wait_for
+from tests.e2e.test_orders import new_user, place_ok, stocked_product, wait_for
 
 LONG_ID = "x" * 2000
 # Every route with a path parameter, and the parameter's name.
@@ -181,21 +181,6 @@ def test_the_docs_page_cannot_be_framed(anonymous):
     assert answer.status_code == 200
     assert answer.headers["X-Frame-Options"] == "DENY"
     assert "frame-ancestors 'none'" in answer.headers["Content-Security-Policy"]
-
-
-# ---------------------------------------------------------------- 7. replays
-
-def test_an_idempotent_replay_is_the_first_answer_byte_for_byte(api):
-    user = new_user(api)
-    product = stocked_product(api, units=2)
-    key = uuid.uuid4().hex
-
-    first = place(api, user, [(product, 1)], key=key)
-    replay = place(api, user, [(product, 1)], key=key)
-
-    assert first.status_code == replay.status_code == 202
-    assert replay.content == first.content
-    assert replay.headers["Location"] == first.headers["Location"]
 
 
 # ---------------------------------------------------------------- 9. cancel racing the processor
