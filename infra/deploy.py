@@ -94,7 +94,26 @@ def deploy(
     # --config-file: with --template-file, sam looks for samconfig.toml beside the built template.
     _sam(["deploy", "--config-env", config_env, "--config-file", str(ROOT / "samconfig.toml"),
           "--stack-name", stack_name, "--template-file", str(build_dir / "template.yaml")], endpoint, log_path)
-    return describe(endpoint, stack_name)
+    stack = describe(endpoint, stack_name)
+    if config_env == "local":
+        cap_emulator_concurrency(stack)
+    return stack
+
+
+# The local emulator runs every worker on this machine's cores, and starts a fresh one
+# (unzipping its layers, importing its packages: ~1.7 s of CPU on 2 cores) for each
+# invocation that finds none free. A burst of 32 cold orders invoked each lookup 32 times
+# at once: 64 lookup workers, ~100 s of CPU, for calls that take milliseconds once warm.
+# Capped, the extra calls are throttled and retried (shared.invocation) by the few warm
+# workers instead. Only here: on AWS every execution environment has its own CPU, and a
+# reserved concurrency would fail the deploy on a new account (concurrency 10).
+EMULATOR_CONCURRENCY = {"ProductLookupFunctionName": 2, "UserLookupFunctionName": 2}
+
+
+def cap_emulator_concurrency(stack: DeployedStack) -> None:
+    lambda_client = local_session(stack.endpoint).client("lambda")
+    for output, limit in EMULATOR_CONCURRENCY.items():
+        lambda_client.put_function_concurrency(FunctionName=stack.outputs[output], ReservedConcurrentExecutions=limit)
 
 
 def describe(endpoint: str, stack_name: str = DEFAULT_STACK) -> DeployedStack:
