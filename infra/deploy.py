@@ -103,11 +103,15 @@ def deploy(
 # The local emulator runs every worker on this machine's cores, and starts a fresh one
 # (unzipping its layers, importing its packages: ~1.7 s of CPU on 2 cores) for each
 # invocation that finds none free. A burst of 32 cold orders invoked each lookup 32 times
-# at once: 64 lookup workers, ~100 s of CPU, for calls that take milliseconds once warm.
-# Capped, the extra calls are throttled and retried (shared.invocation) by the few warm
-# workers instead. Only here: on AWS every execution environment has its own CPU, and a
-# reserved concurrency would fail the deploy on a new account (concurrency 10).
-EMULATOR_CONCURRENCY = {"ProductLookupFunctionName": 2, "UserLookupFunctionName": 2}
+# at once: 64 lookup workers, ~100 s of CPU, for calls that take milliseconds once warm;
+# the processor's batches then started a worker each of inventory and payments. Capped,
+# the extra calls are throttled and retried (shared.invocation) by the few warm workers
+# instead. Only the functions other functions invoke: a throttled API call or SQS batch
+# would be a client's 429 or a message's redelivery. Only here: on AWS every execution
+# environment has its own CPU, and a reserved concurrency would fail the deploy on a new
+# account (concurrency 10).
+EMULATOR_CONCURRENCY = {"ProductLookupFunctionName": 2, "UserLookupFunctionName": 2,
+                        "InventoryReservationsFunctionName": 2, "PaymentCommandsFunctionName": 2}
 
 
 def cap_emulator_concurrency(stack: DeployedStack) -> None:

@@ -5,7 +5,7 @@ runs first in the e2e session (tests/e2e/conftest.py orders it so): PlaceOrder, 
 lookups it invokes, the processor and the functions it invokes have not started yet.
 Each client retries as a careful client does (same Idempotency-Key, on 409 in progress or
 a dropped connection); no answer may be a 5xx, and each order must reach a final state
-soon after its last attempt.
+soon after its client's last attempt.
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
-from tests.e2e.test_orders import TERMINAL, new_user, stocked_product, wait_for
+from tests.e2e.test_orders import TERMINAL, new_user, stocked_product
 
 CONCURRENT_ORDERS = 32
 # An order's final state, at most this long after its client's last attempt (the issue's goal).
@@ -29,7 +29,7 @@ def test_32_concurrent_cold_orders_get_no_5xx_and_all_settle(api):
 
     def place() -> tuple[list[int], dict | None, float]:
         """Every status this client saw, the order it got, and when its last attempt ended."""
-        key, statuses = uuid.uuid4().hex, []
+        key, statuses, answer = uuid.uuid4().hex, [], None
         for _ in range(10):
             try:
                 answer = api.post("/orders", json=body, headers={"Idempotency-Key": key}, timeout=60)
@@ -45,13 +45,27 @@ def test_32_concurrent_cold_orders_get_no_5xx_and_all_settle(api):
     started = time.monotonic()
     with ThreadPoolExecutor(CONCURRENT_ORDERS) as pool:
         results = list(pool.map(lambda _: place(), range(CONCURRENT_ORDERS)))
-    answered = time.monotonic()
     seen = [status for statuses, _, _ in results for status in statuses]
-    print(f"\ncold burst: {CONCURRENT_ORDERS} orders answered in {answered - started:.1f} s, statuses {seen}")
-
+    print(f"\ncold burst: {CONCURRENT_ORDERS} orders answered in {time.monotonic() - started:.1f} s, "
+          f"statuses {seen}")
     assert not [status for status in seen if status >= 500 or status == 0], seen
     assert all(order is not None for _, order, _ in results), seen
-    for _, order, last_attempt in results:
-        remaining = max(1.0, SETTLE_SECONDS - (time.monotonic() - last_attempt))
-        assert wait_for(api, order["id"], TERMINAL, timeout=remaining)["status"] == "CONFIRMED"
-    print(f"cold burst: all settled {time.monotonic() - answered:.1f} s after the last answer")
+
+    # Each order's final state, and how long after its client's last attempt it was seen.
+    pending = {order["id"]: last_attempt for _, order, last_attempt in results}
+    settled: dict[str, tuple[str, float]] = {}
+    while pending and time.monotonic() < max(pending.values()) + SETTLE_SECONDS:
+        for order_id, last_attempt in list(pending.items()):
+            try:
+                status = api.get(f"/orders/{order_id}", timeout=10).json()["status"]
+            except (requests.RequestException, KeyError, ValueError):
+                continue  # a slow read is not the order's state: ask again
+            if status in TERMINAL:
+                settled[order_id] = (status, time.monotonic() - last_attempt)
+                del pending[order_id]
+        time.sleep(0.3)
+    lags = sorted(round(lag, 1) for _, lag in settled.values())
+    print(f"cold burst: seconds from each order's answer to its final state {lags}; never settled {len(pending)}")
+    assert not pending, f"{len(pending)} orders not final {SETTLE_SECONDS} s after their last attempt"
+    assert {status for status, _ in settled.values()} == {"CONFIRMED"}
+    assert all(lag <= SETTLE_SECONDS for lag in lags), lags
