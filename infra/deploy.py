@@ -14,6 +14,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -97,6 +98,7 @@ def deploy(
     stack = describe(endpoint, stack_name)
     if config_env == "local":
         cap_emulator_concurrency(stack)
+        start_lookup_workers(stack)
     return stack
 
 
@@ -118,6 +120,27 @@ def cap_emulator_concurrency(stack: DeployedStack) -> None:
     lambda_client = local_session(stack.endpoint).client("lambda")
     for output, limit in EMULATOR_CONCURRENCY.items():
         lambda_client.put_function_concurrency(FunctionName=stack.outputs[output], ReservedConcurrentExecutions=limit)
+
+
+# The lookups' workers, started at deploy: with their workers capped, the first orders of
+# a burst would otherwise wait for a lookup worker that starts while every PlaceOrder
+# worker is starting too (on 2 cores, past the callers' wait). A read of an id no one has,
+# answered "missing": nothing is written. (A pool of warm workers, as provisioned
+# concurrency is on AWS; inventory and payments are called from the queue, which retries.)
+LOOKUP_WARM_UP = {"ProductLookupFunctionName": {"product_ids": ["warm-up"]},
+                  "UserLookupFunctionName": {"user_id": "warm-up"}}
+
+
+def start_lookup_workers(stack: DeployedStack) -> None:
+    lambda_client = local_session(stack.endpoint).client("lambda")
+    calls = [(stack.outputs[output], json.dumps(payload).encode())
+             for output, payload in LOOKUP_WARM_UP.items() for _ in range(EMULATOR_CONCURRENCY[output])]
+    # All at once, so that each function starts as many workers as it may run.
+    with ThreadPoolExecutor(len(calls)) as pool:
+        answers = list(pool.map(lambda call: lambda_client.invoke(FunctionName=call[0], Payload=call[1]), calls))
+    failed = [name for (name, _), answer in zip(calls, answers) if answer.get("FunctionError")]
+    if failed:
+        raise DeployError(f"warming up {failed} failed: see the emulator's log")
 
 
 def describe(endpoint: str, stack_name: str = DEFAULT_STACK) -> DeployedStack:

@@ -1,5 +1,7 @@
 """The local emulator's concurrency caps (infra/deploy.py) name functions the stack outputs."""
-from infra.deploy import EMULATOR_CONCURRENCY
+from infra.deploy import EMULATOR_CONCURRENCY, LOOKUP_WARM_UP
+from products.contracts import LookupProducts
+from users.contracts import LookupUser
 from shared.invocation import INVOKE_TIMEOUT_SECONDS, THROTTLED_RETRY_SECONDS
 from tests.template import load_template, resources_of_type
 
@@ -23,3 +25,9 @@ def test_placing_an_order_fits_two_capped_lookups_in_its_timeout():
     # Throttled attempts overlap in the worst case only on the emulator; a single lookup's
     # throttling and wait, plus the other's wait, stay below the function's limit.
     assert THROTTLED_RETRY_SECONDS + 2 * INVOKE_TIMEOUT_SECONDS <= place_order
+
+
+def test_the_lookups_warm_up_with_commands_their_contracts_accept():
+    assert set(LOOKUP_WARM_UP) <= set(EMULATOR_CONCURRENCY)
+    LookupProducts.model_validate(LOOKUP_WARM_UP["ProductLookupFunctionName"])
+    LookupUser.model_validate(LOOKUP_WARM_UP["UserLookupFunctionName"])
