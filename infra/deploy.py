@@ -98,7 +98,7 @@ def deploy(
     stack = describe(endpoint, stack_name)
     if config_env == "local":
         cap_emulator_concurrency(stack)
-        start_lookup_workers(stack)
+        start_capped_workers(stack)
     return stack
 
 
@@ -122,19 +122,21 @@ def cap_emulator_concurrency(stack: DeployedStack) -> None:
         lambda_client.put_function_concurrency(FunctionName=stack.outputs[output], ReservedConcurrentExecutions=limit)
 
 
-# The lookups' workers, started at deploy: with their workers capped, the first orders of
-# a burst would otherwise wait for a lookup worker that starts while every PlaceOrder
-# worker is starting too (on 2 cores, past the callers' wait). A read of an id no one has,
-# answered "missing": nothing is written. (A pool of warm workers, as provisioned
-# concurrency is on AWS; inventory and payments are called from the queue, which retries.)
-LOOKUP_WARM_UP = {"ProductLookupFunctionName": {"product_ids": ["warm-up"]},
-                  "UserLookupFunctionName": {"user_id": "warm-up"}}
+# The capped workers of the lookups and of inventory, started at deploy: the first orders
+# of a burst would otherwise wait for them to start while every PlaceOrder worker is
+# starting too (on 2 cores, past the callers' wait). Each is a command that changes
+# nothing: a read of an id no one has ("missing"), a release of an order no one placed
+# ("NOTHING_TO_DO"). (A pool of warm workers, as provisioned concurrency is on AWS.
+# Payments has no such command: a refund of an unknown order is an error, logged.)
+WARM_UP = {"ProductLookupFunctionName": {"product_ids": ["warm-up"]},
+           "UserLookupFunctionName": {"user_id": "warm-up"},
+           "InventoryReservationsFunctionName": {"action": "release", "order_id": "warm-up"}}
 
 
-def start_lookup_workers(stack: DeployedStack) -> None:
+def start_capped_workers(stack: DeployedStack) -> None:
     lambda_client = local_session(stack.endpoint).client("lambda")
     calls = [(stack.outputs[output], json.dumps(payload).encode())
-             for output, payload in LOOKUP_WARM_UP.items() for _ in range(EMULATOR_CONCURRENCY[output])]
+             for output, payload in WARM_UP.items() for _ in range(EMULATOR_CONCURRENCY[output])]
     # All at once, so that each function starts as many workers as it may run.
     with ThreadPoolExecutor(len(calls)) as pool:
         answers = list(pool.map(lambda call: lambda_client.invoke(FunctionName=call[0], Payload=call[1]), calls))

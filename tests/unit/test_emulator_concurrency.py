@@ -1,5 +1,8 @@
 """The local emulator's concurrency caps (infra/deploy.py) name functions the stack outputs."""
-from infra.deploy import EMULATOR_CONCURRENCY, LOOKUP_WARM_UP
+from pydantic import TypeAdapter
+
+from infra.deploy import EMULATOR_CONCURRENCY, WARM_UP
+from inventory.contracts import InventoryCommand, ReleaseStock
 from products.contracts import LookupProducts
 from users.contracts import LookupUser
 from shared.invocation import INVOKE_TIMEOUT_SECONDS, THROTTLED_RETRY_SECONDS
@@ -27,7 +30,9 @@ def test_placing_an_order_fits_two_capped_lookups_in_its_timeout():
     assert THROTTLED_RETRY_SECONDS + 2 * INVOKE_TIMEOUT_SECONDS <= place_order
 
 
-def test_the_lookups_warm_up_with_commands_their_contracts_accept():
-    assert set(LOOKUP_WARM_UP) <= set(EMULATOR_CONCURRENCY)
-    LookupProducts.model_validate(LOOKUP_WARM_UP["ProductLookupFunctionName"])
-    LookupUser.model_validate(LOOKUP_WARM_UP["UserLookupFunctionName"])
+def test_workers_warm_up_with_commands_their_contracts_accept():
+    assert set(WARM_UP) <= set(EMULATOR_CONCURRENCY)
+    LookupProducts.model_validate(WARM_UP["ProductLookupFunctionName"])
+    LookupUser.model_validate(WARM_UP["UserLookupFunctionName"])
+    release = TypeAdapter(InventoryCommand).validate_python(WARM_UP["InventoryReservationsFunctionName"])
+    assert isinstance(release, ReleaseStock)  # changes nothing for an order that holds nothing
