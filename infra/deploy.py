@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -150,8 +151,16 @@ def deploy(
           "--stack-name", stack_name, "--template-file", str(build_dir / "template.yaml")], endpoint, log_path)
     stack = describe(endpoint, stack_name)
     if config_env == EMULATOR_CONFIG_ENV:
-        enforce_method_throttles(stack)
+        fit_to_emulator(stack)
     return stack
+
+
+def fit_to_emulator(stack: DeployedStack) -> None:
+    """What the emulator needs after each deploy to behave as AWS does (docs/emulator.md):
+    the usage plans' method throttles, and a concurrency fitted to one machine's cores."""
+    enforce_method_throttles(stack)
+    cap_emulator_concurrency(stack)
+    start_capped_workers(stack)
 
 
 def enforce_method_throttles(stack: DeployedStack) -> None:
@@ -181,6 +190,49 @@ def enforce_method_throttles(stack: DeployedStack) -> None:
             json={"patchOperations": [{"op": "replace", "path": "/apiStages", "value": stages}]},
         )
         answer.raise_for_status()
+
+
+# The local emulator runs every worker on this machine's cores, and starts a fresh one
+# (unzipping its layers, importing its packages: ~1.7 s of CPU on 2 cores) for each
+# invocation that finds none free. A burst of 32 cold orders invoked each lookup 32 times
+# at once: 64 lookup workers, ~100 s of CPU, for calls that take milliseconds once warm;
+# the processor's batches then started a worker each of inventory and payments. Capped,
+# the extra calls are throttled and retried (shared.invocation) by the few warm workers
+# instead. Only the functions other functions invoke: a throttled API call or SQS batch
+# would be a client's 429 or a message's redelivery. Only here: on AWS every execution
+# environment has its own CPU, and a reserved concurrency would fail the deploy on a new
+# account (concurrency 10).
+EMULATOR_CONCURRENCY = {"ProductLookupFunctionName": 2, "UserLookupFunctionName": 2,
+                        "InventoryReservationsFunctionName": 2, "PaymentCommandsFunctionName": 2}
+
+
+def cap_emulator_concurrency(stack: DeployedStack) -> None:
+    lambda_client = local_session(stack.endpoint).client("lambda")
+    for output, limit in EMULATOR_CONCURRENCY.items():
+        lambda_client.put_function_concurrency(FunctionName=stack.outputs[output], ReservedConcurrentExecutions=limit)
+
+
+# The capped workers of the lookups and of inventory, started at deploy: the first orders
+# of a burst would otherwise wait for them to start while every PlaceOrder worker is
+# starting too (on 2 cores, past the callers' wait). Each is a command that changes
+# nothing: a read of an id no one has ("missing"), a release of an order no one placed
+# ("NOTHING_TO_DO"). (A pool of warm workers, as provisioned concurrency is on AWS.
+# Payments has no such command: a refund of an unknown order is an error, logged.)
+WARM_UP = {"ProductLookupFunctionName": {"product_ids": ["warm-up"]},
+           "UserLookupFunctionName": {"user_id": "warm-up"},
+           "InventoryReservationsFunctionName": {"action": "release", "order_id": "warm-up"}}
+
+
+def start_capped_workers(stack: DeployedStack) -> None:
+    lambda_client = local_session(stack.endpoint).client("lambda")
+    calls = [(stack.outputs[output], json.dumps(payload).encode())
+             for output, payload in WARM_UP.items() for _ in range(EMULATOR_CONCURRENCY[output])]
+    # All at once, so that each function starts as many workers as it may run.
+    with ThreadPoolExecutor(len(calls)) as pool:
+        answers = list(pool.map(lambda call: lambda_client.invoke(FunctionName=call[0], Payload=call[1]), calls))
+    failed = [name for (name, _), answer in zip(calls, answers) if answer.get("FunctionError")]
+    if failed:
+        raise DeployError(f"warming up {failed} failed: see the emulator's log")
 
 
 def describe(endpoint: str, stack_name: str = DEFAULT_STACK) -> DeployedStack:

@@ -46,6 +46,7 @@ ERROR_DESCRIPTIONS = {
     400: "Invalid request: `errors` names each invalid field",
     404: "Not found",
     409: "Conflict with the resource's current state",
+    415: "The body is not JSON: send `Content-Type: application/json` (or `application/*+json`), in UTF-8",
     422: "Well-formed but cannot be honoured as sent",
     500: "Unexpected error (no details are given)",
     503: "A dependency is unavailable; retry after `Retry-After` seconds",
@@ -55,6 +56,8 @@ ERROR_EXAMPLES = {
           "errors": [{"field": "price.amount", "message": "Input should be greater than 0"}]},
     404: {"code": "not_found", "message": "Product 0b8f0d0e not found"},
     409: {"code": "conflict", "message": "SKU TSHIRT-RED-M already exists"},
+    415: {"code": "unsupported_media_type",
+          "message": "The request body must be JSON: send Content-Type: application/json"},
     422: {"code": "unprocessable", "message": "This Idempotency-Key was used for a different request"},
     500: {"code": "internal_error", "message": "Internal server error"},
     503: {"code": "dependency_unavailable", "message": "products table is unavailable, try again later"},
@@ -151,8 +154,11 @@ def _operation(route: template.Route, doc: Any, refs: dict) -> dict[str, Any]:
         "operationId": route.handler.rpartition(".")[2],
         "security": [{API_KEY_SCHEME: []}] if route.api_key_required else [],
     }
+    # Every path parameter is checked at the boundary (shared.http), against this schema.
+    from shared.http import PATH_PARAMETER
+
     parameters = [
-        {"name": name, "in": "path", "required": True, "schema": {"type": "string", "minLength": 1}}
+        {"name": name, "in": "path", "required": True, "schema": PATH_PARAMETER.json_schema()}
         for name in route.path_parameters
     ]
     for name, description in doc.headers.items():
@@ -177,8 +183,10 @@ def _operation(route: template.Route, doc: Any, refs: dict) -> dict[str, Any]:
     for status, body in sorted(doc.responses.items()):
         responses[str(status)] = _success_response(status, body, refs)
     errors = set(doc.errors) | {500}
-    if doc.body is not None or doc.query is not None or doc.headers:
+    if doc.body is not None or doc.query is not None or doc.headers or parameters:
         errors.add(400)
+    if doc.body is not None:
+        errors.add(415)
     if 503 not in doc.responses:
         errors.add(503)
     for status in sorted(errors):
@@ -221,7 +229,7 @@ def _error_schema() -> dict[str, Any]:
         "properties": {
             "code": {"type": "string", "description": "Stable, machine-readable",
                      "enum": ["invalid_request", "not_found", "conflict", "unprocessable",
-                              "dependency_unavailable", "internal_error"]},
+                              "unsupported_media_type", "dependency_unavailable", "internal_error"]},
             "message": {"type": "string"},
             "errors": {
                 "type": "array",

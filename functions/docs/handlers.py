@@ -7,6 +7,11 @@ from __future__ import annotations
 
 from shared.http import ApiRequest, ApiResponse, lambda_endpoint
 
+# No page may show this one in a frame (clickjacking): the modern header and the old one,
+# for browsers that predate frame-ancestors. Not a full CSP: Swagger UI starts from the
+# inline script below.
+NO_FRAMING = {"Content-Security-Policy": "frame-ancestors 'none'", "X-Frame-Options": "DENY"}
+
 # Relative URLs: the page is …/docs, so "docs/x" is …/docs/x on any stage or host.
 PAGE = """<!DOCTYPE html>
 <html lang="en">
@@ -34,4 +39,4 @@ PAGE = """<!DOCTYPE html>
 @lambda_endpoint(responses={200: "text/html"})
 def docs_page(request: ApiRequest) -> ApiResponse:
     """The API reference page (Swagger UI)"""
-    return ApiResponse(200, PAGE, {"Content-Type": "text/html; charset=utf-8"})
+    return ApiResponse(200, PAGE, {"Content-Type": "text/html; charset=utf-8", **NO_FRAMING})

@@ -40,6 +40,12 @@ class StockNotFound(NotFound):
         self.product_id = product_id
 
 
+class UnknownProduct(NotFound):
+    def __init__(self, product_id: str) -> None:
+        super().__init__(f"Product {product_id} is not in the catalog: stock is kept for catalog products only")
+        self.product_id = product_id
+
+
 class OnHandBelowReserved(Conflict):
     def __init__(self, product_id: str, on_hand: int, reserved: int) -> None:
         super().__init__(

@@ -8,14 +8,16 @@
 """
 from __future__ import annotations
 
+import functools
 import os
 from datetime import datetime, timedelta, timezone
 from typing import Annotated, Any
 
 from aws_lambda_powertools import Logger
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from inventory import service
+from inventory.catalog import AbstractCatalog, LambdaCatalog
 from inventory.contracts import (
     CommitStock,
     InventoryCommand,
@@ -24,9 +26,8 @@ from inventory.contracts import (
     ReserveStock,
     RestockOrder,
 )
-from inventory.domain import DEFAULT_RESERVATION_TTL, MAX_ON_HAND, Line, ProductId, StockItem
+from inventory.domain import DEFAULT_RESERVATION_TTL, MAX_ON_HAND, Line, StockItem
 from inventory.repository import DynamoDBStockRepository
-from shared.errors import FieldError, InvalidInput
 from shared.http import ApiRequest, ApiResponse, lambda_endpoint
 from shared.invocation import lambda_command
 from shared.tracing import traced
@@ -47,7 +48,13 @@ def _reservation_ttl() -> timedelta:
 RESERVATION_TTL = _reservation_ttl()
 # Reservations one sweep releases at most; the next run (minutes later) takes the rest.
 SWEEP_LIMIT = 500
-_PRODUCT_ID = TypeAdapter(ProductId)
+
+
+@functools.cache
+def _catalog() -> AbstractCatalog:
+    # On first use: of the functions loading this module only SetStockFunction asks the
+    # catalog, and only it has the variable (and the right to invoke the lookup).
+    return LambdaCatalog(os.environ["PRODUCT_LOOKUP_FUNCTION"])
 
 
 class SetStockRequest(BaseModel):
@@ -67,28 +74,20 @@ class StockResponse(BaseModel):
         return cls.model_validate(item, from_attributes=True)
 
 
-def _product_id(request: ApiRequest) -> str:
-    try:
-        return _PRODUCT_ID.validate_python(request.path_params.get("product_id"))
-    except ValidationError as error:
-        message = error.errors(include_url=False)[0]["msg"]
-        raise InvalidInput("Invalid product id", [FieldError("product_id", message)]) from None
-
-
 def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-@lambda_endpoint(body=SetStockRequest, responses={200: StockResponse}, errors=(400, 409))
+@lambda_endpoint(body=SetStockRequest, responses={200: StockResponse}, errors=(404, 409))
 def set_stock(request: ApiRequest) -> ApiResponse:
-    product_id = _product_id(request)
     body = request.parse_body(SetStockRequest)
-    return ApiResponse(200, StockResponse.of(service.set_stock(stock, product_id, body.on_hand)))
+    item = service.set_stock(stock, _catalog(), request.path_params["product_id"], body.on_hand)
+    return ApiResponse(200, StockResponse.of(item))
 
 
-@lambda_endpoint(responses={200: StockResponse}, errors=(400, 404))
+@lambda_endpoint(responses={200: StockResponse}, errors=(404,))
 def get_stock(request: ApiRequest) -> ApiResponse:
-    return ApiResponse(200, StockResponse.of(service.get_stock(stock, _product_id(request))))
+    return ApiResponse(200, StockResponse.of(service.get_stock(stock, request.path_params["product_id"])))
 
 
 @traced

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
+from inventory.catalog import AbstractCatalog
 from inventory.contracts import InventoryCommandResult
 from inventory.domain import (
     COMMIT,
@@ -30,6 +31,7 @@ from inventory.domain import (
     ReservationStatus,
     StockItem,
     Transition,
+    UnknownProduct,
 )
 from inventory.repository import AbstractStockRepository
 
@@ -44,7 +46,10 @@ _REPEATED_RESERVE_OUTCOME = {
 _REPEAT_ANSWERS_AGAIN = frozenset({COMMIT.name, RESTOCK.name})
 
 
-def set_stock(stock: AbstractStockRepository, product_id: str, on_hand: int) -> StockItem:
+def set_stock(stock: AbstractStockRepository, catalog: AbstractCatalog, product_id: str, on_hand: int) -> StockItem:
+    """Set what is on hand, for a product of the catalog only (nothing is stored otherwise)."""
+    if not catalog.has_product(product_id):
+        raise UnknownProduct(product_id)
     return stock.set_on_hand(product_id, on_hand)
 
 

@@ -11,6 +11,7 @@ from orders.domain import Order, OrderLine, OrderStatus, Price
 from orders.repository import DynamoDBOrderRepository
 from shared.errors import Conflict, DependencyUnavailable, FieldError, InvalidInput, Unprocessable
 from shared.http import ApiRequest, ApiResponse, lambda_endpoint
+from shared.text import Identifier, SingleLineText
 from shared.tracing import traced
 
 if TYPE_CHECKING:
@@ -24,7 +25,7 @@ orders = DynamoDBOrderRepository()
 class OrderLineRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    product_id: Annotated[str, Field(min_length=1, max_length=64)]
+    product_id: Identifier
     quantity: Annotated[int, Field(ge=1, le=1000, strict=True)]
 
 
@@ -35,9 +36,9 @@ class PlaceOrderRequest(BaseModel):
         "payment_token": "tok_visa",
     }]})
 
-    user_id: Annotated[str, Field(min_length=1, max_length=64)]
+    user_id: Identifier
     lines: Annotated[list[OrderLineRequest], Field(min_length=1, max_length=50)]
-    payment_token: Annotated[str, Field(min_length=1, max_length=128)]
+    payment_token: SingleLineText(max_length=128, strip=False)  # type: ignore[valid-type]
 
     @field_validator("lines")
     @classmethod
@@ -113,7 +114,9 @@ def _place_order(request: ApiRequest) -> ApiResponse:
         raise Conflict(f"A request with this {IDEMPOTENCY_HEADER} is in progress, retry shortly") from None
     except idempotency.IdempotencyPersistenceLayerError as error:
         raise DependencyUnavailable("orders table") from error
-    return ApiResponse(202, stored, {"Location": stored["status_url"]})
+    # The first answer's very bytes, for the first request and every replay alike.
+    location = OrderResponse.model_validate_json(stored).status_url
+    return ApiResponse(202, stored, {"Content-Type": "application/json", "Location": location})
 
 
 # The deployed handler is place_order: it answers with _place_order's contract.
@@ -133,8 +136,12 @@ def _use_cases() -> tuple[ModuleType, OrderServices]:
     return service, create_services()
 
 
-def _place_order_once(request: dict, correlation_id: str) -> dict:
-    """Runs once per Idempotency-Key (`orders.idempotency.once`); a repeat gets this return value back."""
+def _place_order_once(request: dict, correlation_id: str) -> str:
+    """Runs once per Idempotency-Key (`orders.idempotency.once`); a repeat gets this return value back.
+
+    The answer's JSON text, not a dict: the store keeps a dict as JSON with its keys
+    sorted, so a replay would answer the same order in other bytes than the first time.
+    A string is kept as it is."""
     body = PlaceOrderRequest.model_validate(request["body"])
     service, services = _use_cases()
     order = service.place_order(
@@ -144,7 +151,7 @@ def _place_order_once(request: dict, correlation_id: str) -> dict:
         payment_token=body.payment_token,
         correlation_id=correlation_id,
     )
-    return OrderResponse.of(order).model_dump(mode="json")
+    return OrderResponse.of(order).model_dump_json()
 
 
 @lambda_endpoint(responses={200: OrderResponse}, errors=(404,))

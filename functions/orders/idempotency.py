@@ -50,7 +50,7 @@ def register_lambda_context(context: Any) -> None:
 
 
 @functools.cache
-def once(fn: Callable[..., dict]) -> Callable[..., dict]:
+def once(fn: Callable[..., str]) -> Callable[..., str]:
     """`fn(request=..., ...)` run once per `request["idempotency_key"]`; a repeat gets the
     first return value back from the store. The records are keyed by fn's module and name."""
     return idempotent_function(data_keyword_argument="request", config=_config, persistence_store=_store)(fn)

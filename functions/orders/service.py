@@ -34,6 +34,10 @@ from shared.observability import count, count_by_reason
 logger = Logger()
 
 HOLD_EXPIRED = "stock reservation expired"
+# Times a cancel reads the order again after the processor changed it in between. The
+# processor writes an order at most three times (reserved, then confirmed or failed), so
+# a fourth attempt finds it settled; past that a 409 is honest.
+CANCEL_ATTEMPTS = 4
 C = TypeVar("C")
 R = TypeVar("R")
 
@@ -245,6 +249,17 @@ def cancel_order(services: OrderServices, order_id: str) -> Order:
     cleanly against the processor; compensation then runs as a message that is retried
     until it has happened.
     """
+    for _ in range(CANCEL_ATTEMPTS - 1):
+        try:
+            return _cancel_as_it_is_now(services, order_id)
+        except OrderModifiedConcurrently:
+            # The processor recorded a step between our read and our write: the client
+            # asked to cancel the order as it is now, so decide again on what it is now.
+            logger.info("cancel raced another write; reading the order again", extra={"order_id": order_id})
+    return _cancel_as_it_is_now(services, order_id)
+
+
+def _cancel_as_it_is_now(services: OrderServices, order_id: str) -> Order:
     order = services.orders.get(order_id)
     if order.status is OrderStatus.CANCELLED:
         # A retry of a cancel whose compensation message may not have gone out: send it

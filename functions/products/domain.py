@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, WithJsonSchema
 
 from shared.errors import Conflict, NotFound
+from shared.text import MultiLineText, SingleLineText
 
 
 def _normalize_sku(value: object) -> object:
@@ -32,8 +33,8 @@ Sku = Annotated[
         "examples": ["TSHIRT-RED-M"],
     }, mode="validation"),
 ]
-ProductName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Description = Annotated[str, StringConstraints(max_length=2000)]
+ProductName = SingleLineText(max_length=200)
+Description = MultiLineText(max_length=2000)
 # ISO 4217 alphabetic code. Amounts are integer minor units (cents): no float rounding.
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 MAX_PRICE_CENTS = 100_000_000_00

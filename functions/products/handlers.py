@@ -4,7 +4,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+import iso4217
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema, field_validator, model_validator
 
 from products import service
 from products.domain import Description, Money, Product, ProductChanges, ProductName, Sku
@@ -12,6 +13,32 @@ from products.repository import DynamoDBProductRepository
 from shared.http import ApiRequest, ApiResponse, lambda_endpoint
 
 products = DynamoDBProductRepository()
+
+# Currencies enter the system here, with a product's price: every other service takes
+# them from the catalog. Only currencies with minor units: prices are integer minor units,
+# which mean nothing for XAU (gold), XDR or XTS (testing), whose minor units are "N.A.".
+ISO_4217_CURRENCIES = frozenset(
+    code for code, entry in iso4217.raw_table.items() if code and (entry["CcyMnrUnts"] or "").isdigit())
+
+
+def _iso_4217(code: str) -> str:
+    if code not in ISO_4217_CURRENCIES:
+        raise ValueError("must be an ISO 4217 currency code, e.g. EUR")
+    return code
+
+
+IsoCurrency = Annotated[str, AfterValidator(_iso_4217), WithJsonSchema(
+    {"type": "string", "enum": sorted(ISO_4217_CURRENCIES), "description": "ISO 4217 alphabetic code"},
+    mode="validation")]
+
+
+class PriceRequest(Money):
+    """A price as a client sends it: any Money, in an ISO 4217 currency."""
+
+    currency: IsoCurrency  # type: ignore[assignment]
+
+    def to_money(self) -> Money:
+        return Money(amount=self.amount, currency=self.currency)
 
 
 class CreateProductRequest(BaseModel):
@@ -23,10 +50,12 @@ class CreateProductRequest(BaseModel):
     sku: Sku
     name: ProductName
     description: Description = ""
-    price: Money
+    price: PriceRequest
 
 
 class UpdateProductRequest(ProductChanges):
+    price: PriceRequest | None = None  # type: ignore[assignment]
+
     @field_validator("sku", "name", "description", "price", mode="before")
     @classmethod
     def _not_null(cls, value: object) -> object:
@@ -72,7 +101,7 @@ class ProductPageResponse(BaseModel):
 def create_product(request: ApiRequest) -> ApiResponse:
     body = request.parse_body(CreateProductRequest)
     product = service.create_product(
-        products, sku=body.sku, name=body.name, description=body.description, price=body.price
+        products, sku=body.sku, name=body.name, description=body.description, price=body.price.to_money()
     )
     return ApiResponse(201, ProductResponse.of(product),
                        {"Location": f"/products/{product.id}"})
@@ -97,6 +126,8 @@ def list_products(request: ApiRequest) -> ApiResponse:
 @lambda_endpoint(body=UpdateProductRequest, responses={200: ProductResponse}, errors=(404, 409))
 def update_product(request: ApiRequest) -> ApiResponse:
     changes = request.parse_body(UpdateProductRequest)
+    if changes.price is not None:
+        changes = changes.model_copy(update={"price": changes.price.to_money()})
     product = service.update_product(products, request.path_params["product_id"], changes)
     return ApiResponse(200, ProductResponse.of(product))
 

@@ -46,6 +46,12 @@ class Unprocessable(DomainError):
     code = "unprocessable"
 
 
+class UnsupportedMediaType(DomainError):
+    """A request body in another media type than the endpoint reads (JSON)."""
+
+    code = "unsupported_media_type"
+
+
 class DependencyUnavailable(DomainError):
     """A table, queue or service we depend on did not answer. Safe to retry."""
 

@@ -7,6 +7,7 @@ else, so a handler never builds an error body by hand and never leaks a stack tr
 from __future__ import annotations
 
 import base64
+import binascii
 import functools
 import json
 import uuid
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from aws_lambda_powertools import Logger
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from shared.errors import (
     Conflict,
@@ -25,8 +26,10 @@ from shared.errors import (
     InvalidInput,
     NotFound,
     Unprocessable,
+    UnsupportedMediaType,
 )
 from shared.observability import invocation_scope
+from shared.text import Identifier
 
 logger = Logger()
 
@@ -38,8 +41,17 @@ _STATUS_BY_ERROR: tuple[tuple[type[DomainError], int], ...] = (
     (NotFound, 404),
     (Conflict, 409),
     (Unprocessable, 422),
+    (UnsupportedMediaType, 415),
     (DependencyUnavailable, 503),
 )
+# Every path parameter is an id (shared.text.Identifier): checked here, for every route.
+PATH_PARAMETER = TypeAdapter(Identifier)
+# On every answer of a function: browsers never guess a content type from the body.
+# JSON answers carry customers' data (names, emails, orders, payments): no cache, shared
+# or private, keeps a copy. Every JSON answer, not a list of routes: a route added later
+# is covered without anyone remembering to.
+_SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff"}
+_JSON_HEADERS = {"Content-Type": "application/json", "Cache-Control": "no-store"}
 
 
 @dataclass(frozen=True)
@@ -50,18 +62,16 @@ class ApiRequest:
     query: Mapping[str, str] = field(default_factory=dict)
     headers: Mapping[str, str] = field(default_factory=dict)
     body: str | None = None
+    # The body was not UTF-8 (refused by `check_boundary`: never decoded with replacement
+    # characters, which would store text the client never sent).
+    undecodable_body: bool = False
     # Ties every log line and event caused by this request together (x-correlation-id
     # from the client if it sent one, else API Gateway's request id).
     correlation_id: str = ""
 
     @classmethod
     def from_event(cls, event: Mapping[str, Any]) -> ApiRequest:
-        body = event.get("body")
-        if body is not None and event.get("isBase64Encoded"):
-            body = base64.b64decode(body).decode("utf-8", errors="replace")
-        elif isinstance(body, bytes):
-            # chalice local passes the raw bytes it read; API Gateway always sends text.
-            body = body.decode("utf-8", errors="replace")
+        body, undecodable = _decoded_body(event)
         # chalice local's event has method and path only in requestContext.
         context = event.get("requestContext") or {}
         headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
@@ -72,6 +82,7 @@ class ApiRequest:
             query=_single_value_query(event),
             headers=headers,
             body=body,
+            undecodable_body=undecodable,
             correlation_id=(headers.get("x-correlation-id") or "")[:128]
             or context.get("requestId")
             or str(uuid.uuid4()),
@@ -79,6 +90,19 @@ class ApiRequest:
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name.lower())
+
+    def check_boundary(self) -> None:
+        """What every endpoint refuses before it runs: ids that are not ids, bodies that are not JSON text."""
+        for name, value in sorted(self.path_params.items()):
+            try:
+                PATH_PARAMETER.validate_python(value)
+            except ValidationError as error:
+                raise InvalidInput(f"Invalid {name}", [FieldError(name, error.errors()[0]["msg"])]) from None
+        if self.body or self.undecodable_body:
+            if not is_json_media_type(self.header("content-type")):
+                raise UnsupportedMediaType("The request body must be JSON: send Content-Type: application/json")
+            if self.undecodable_body:
+                raise InvalidInput("Invalid request body", [FieldError("body", "Not valid UTF-8")])
 
     def parse_body(self, model: type[Model]) -> Model:
         if not self.body:
@@ -104,16 +128,20 @@ class ApiResponse:
 
     def to_proxy_result(self) -> dict:
         if self.body is None:
-            return {"statusCode": self.status, "headers": dict(self.headers), "body": ""}
+            return {"statusCode": self.status, "headers": {**_SECURITY_HEADERS, **self.headers}, "body": ""}
         if isinstance(self.body, str):
-            return {"statusCode": self.status, "headers": dict(self.headers), "body": self.body}
+            # Sent as is: its Content-Type (and caching) are the endpoint's, in `headers`.
+            headers = {**_SECURITY_HEADERS, **self.headers}
+            if headers.get("Content-Type", "").startswith("application/json"):
+                headers = {**_JSON_HEADERS, **headers}
+            return {"statusCode": self.status, "headers": headers, "body": self.body}
         if isinstance(self.body, BaseModel):
             payload = self.body.model_dump_json()
         else:
             payload = json.dumps(self.body)
         return {
             "statusCode": self.status,
-            "headers": {"Content-Type": "application/json", **self.headers},
+            "headers": {**_SECURITY_HEADERS, **_JSON_HEADERS, **self.headers},
             "body": payload,
         }
 
@@ -146,8 +174,8 @@ class EndpointDoc:
     infra/openapi.py builds the OpenAPI document from these and the template's routes.
     `responses` maps each non-error status to its body: a pydantic model, None (no
     body), or media type(s) of a non-JSON body. `errors` lists the DomainError statuses
-    (400, 404, 409, 422) the endpoint can answer; 400 is implied by `body`, `query` and
-    `headers`, and 500/503 by every endpoint.
+    (400, 404, 409, 422) the endpoint can answer; 400 is implied by `body`, `query`,
+    `headers` and path parameters, 415 by `body`, and 500/503 by every endpoint.
     """
 
     summary: str
@@ -198,6 +226,7 @@ def _lambda_handler(endpoint: Callable[[ApiRequest], ApiResponse]) -> LambdaHand
         # Every line of the invocation, the access line included, carries the correlation id.
         with invocation_scope(correlation_id=request.correlation_id):
             try:
+                request.check_boundary()
                 response = endpoint(request)
             except DomainError as error:
                 response = error_response(error)
@@ -213,6 +242,43 @@ def _lambda_handler(endpoint: Callable[[ApiRequest], ApiResponse]) -> LambdaHand
         return response.to_proxy_result()
 
     return handler
+
+
+def is_json_media_type(content_type: str | None) -> bool:
+    """`application/json` or a JSON-based type (`application/*+json`, RFC 6839), in UTF-8.
+
+    A body with no Content-Type at all is not taken for JSON: HTTP says a recipient may
+    treat it as `application/octet-stream` (RFC 9110, 8.3), and guessing from the bytes
+    is the sniffing `X-Content-Type-Options: nosniff` asks browsers not to do.
+    """
+    if not content_type:
+        return False
+    media_type, *parameters = (part.strip() for part in content_type.split(";"))
+    kind, _, subtype = media_type.lower().partition("/")
+    if kind != "application" or not (subtype == "json" or subtype.endswith("+json")):
+        return False
+    for parameter in parameters:
+        name, _, value = parameter.partition("=")
+        # JSON is UTF-8 (RFC 8259, 8.1); a body declared in another charset is not read as one.
+        if name.strip().lower() == "charset" and value.strip().strip('"').lower() not in ("utf-8", "utf8"):
+            return False
+    return True
+
+
+def _decoded_body(event: Mapping[str, Any]) -> tuple[str | None, bool]:
+    """The body as text, and whether it was not UTF-8 (then no text)."""
+    body = event.get("body")
+    try:
+        if body is not None and event.get("isBase64Encoded"):
+            # The API takes every media type as binary (template: BinaryMediaTypes), so
+            # the function sees the bytes the client sent, not a lossy decoding of them.
+            return base64.b64decode(body, validate=True).decode("utf-8"), False
+        if isinstance(body, bytes):
+            # chalice local passes the raw bytes it read.
+            return body.decode("utf-8"), False
+    except (binascii.Error, UnicodeDecodeError):
+        return None, True
+    return body, False
 
 
 def _single_value_query(event: Mapping[str, Any]) -> dict[str, str]:

@@ -12,6 +12,8 @@ command's own, as if it had been invoked alone. A single command is still a vali
 from __future__ import annotations
 
 import functools
+import random
+import time
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
@@ -52,9 +54,19 @@ class BatchAnswer(BaseModel):
     results: list[BatchItem]
 
 
-# The callee has its own timeout; retries belong to the queue (the whole step is
-# retried by redelivery), so the client does not retry on its own.
-_CLIENT_CONFIG = Config(connect_timeout=2, read_timeout=30, retries={"max_attempts": 1})
+# How long a caller waits for one invoke: longer than every callee's own Timeout (6 s,
+# infra/template.yaml), so a slow callee fails as its timeout (a FunctionError); shorter
+# than every caller's work allows, so the caller answers that failure (503 from the API,
+# a record retried in seconds by the processor) before its own timeout ends it (a 502,
+# or a whole batch left invisible for the queue's 180 s). Retries belong to the caller's
+# caller (a client's retry, a redelivery), so the client does not retry on its own.
+INVOKE_TIMEOUT_SECONDS = 8
+# A throttled invoke (TooManyRequestsException: the callee is at its concurrency limit)
+# never ran, so it is safe and cheap to send again: retried with jittered exponential
+# backoff for up to this long. Not botocore's retry modes: they would also re-send an
+# invoke whose answer timed out, doubling the wait the line above bounds.
+THROTTLED_RETRY_SECONDS = 10
+_CLIENT_CONFIG = Config(connect_timeout=2, read_timeout=INVOKE_TIMEOUT_SECONDS, retries={"max_attempts": 1})
 
 
 @functools.cache
@@ -97,16 +109,25 @@ class FunctionClient:
         return outcomes
 
     def _invoke(self, command: BaseModel) -> bytes:
-        try:
-            answer = _lambda_client().invoke(
-                FunctionName=self.function_name,
-                InvocationType="RequestResponse",
-                Payload=command.model_dump_json().encode(),
-            )
-            payload = answer["Payload"].read()
-        except (BotoCoreError, ClientError) as error:
-            logger.warning("Invoke failed", extra={"function": self.function_name, "error": str(error)})
-            raise DependencyUnavailable(self.dependency) from error
+        payload_out = command.model_dump_json().encode()
+        give_up_at, backoff = time.monotonic() + THROTTLED_RETRY_SECONDS, 0.05
+        while True:
+            try:
+                answer = _lambda_client().invoke(
+                    FunctionName=self.function_name, InvocationType="RequestResponse", Payload=payload_out)
+                payload = answer["Payload"].read()
+                break
+            except ClientError as error:
+                throttled = error.response.get("Error", {}).get("Code") == "TooManyRequestsException"
+                if throttled and time.monotonic() + backoff < give_up_at:
+                    time.sleep(random.uniform(backoff / 2, backoff))
+                    backoff = min(backoff * 2, 1.0)
+                    continue
+                logger.warning("Invoke failed", extra={"function": self.function_name, "error": str(error)})
+                raise DependencyUnavailable(self.dependency) from error
+            except BotoCoreError as error:
+                logger.warning("Invoke failed", extra={"function": self.function_name, "error": str(error)})
+                raise DependencyUnavailable(self.dependency) from error
         if answer.get("FunctionError"):
             logger.warning("Callee failed", extra={"function": self.function_name, "payload": payload[:500]})
             raise DependencyUnavailable(self.dependency)

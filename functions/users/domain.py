@@ -3,13 +3,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timezone
-from typing import Annotated
-
-from pydantic import BaseModel, ConfigDict, EmailStr, StringConstraints
+from pydantic import BaseModel, ConfigDict, EmailStr
 
 from shared.errors import Conflict, NotFound
+from shared.text import SingleLineText
 
-UserName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+UserName = SingleLineText(max_length=200)
 
 
 class UserNotFound(NotFound):

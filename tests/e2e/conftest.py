@@ -143,12 +143,13 @@ def unique() -> str:
     return uuid.uuid4().hex[:12].upper()
 
 
-# "file::test" prefixes run first and last, in these orders. The sweep's hold is made
-# first and checked late, so the wait for its schedule overlaps the other tests. The
+# "file::test" prefixes run first and last, in these orders. The cold burst is about
+# workers that have not started yet. The sweep's hold is made early and checked late, so
+# the wait for its schedule overlaps the other tests. The
 # benchmark harness's smoke test asserts no timings, and with every worker already warm
 # from the other tests it takes seconds instead of a minute. The restart test stops and
 # starts the session's emulator (its workers come back cold).
-FIRST = ("test_reservation_sweep.py::test_an_abandoned_order_holds_its_stock",)
+FIRST = ("test_cold_burst.py", "test_reservation_sweep.py::test_an_abandoned_order_holds_its_stock")
 LAST = ("test_reservation_sweep.py::test_the_scheduled_sweep_gives_the_stock_back",
         "test_bench.py", "test_restart.py")
 

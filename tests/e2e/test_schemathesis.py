@@ -18,6 +18,8 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
+    missing_required_header,
+    negative_data_rejection,
     response_headers_conformance,
     response_schema_conformance,
     status_code_conformance,
@@ -33,6 +35,9 @@ CHECKS = [
     content_type_conformance,
     response_headers_conformance,
     response_schema_conformance,
+    # Stricter: what breaks the document is refused (4xx), a required header left out too.
+    negative_data_rejection,
+    missing_required_header,
 ]
 requests_sent: list[tuple[str, int]] = []  # (operation, status)
 rejected_keys: list[str] = []  # valid cases API Gateway answered 403

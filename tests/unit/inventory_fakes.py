@@ -15,7 +15,9 @@ from inventory.domain import (
     StockNotFound,
     Transition,
 )
+from inventory.catalog import AbstractCatalog
 from inventory.repository import AbstractStockRepository
+from shared.errors import DependencyUnavailable
 
 
 class FakeStockRepository(AbstractStockRepository):
@@ -66,3 +68,18 @@ class FakeStockRepository(AbstractStockRepository):
     def _change(self, changes) -> None:
         for change in changes:
             self.items[change.product_id] = self.items[change.product_id].changed_by(change)
+
+
+class FakeCatalog(AbstractCatalog):
+    """The catalog as inventory asks it: the products it has, or down (DependencyUnavailable)."""
+
+    def __init__(self, *product_ids: str) -> None:
+        self.product_ids = set(product_ids)
+        self.down = False
+        self.asked: list[str] = []
+
+    def has_product(self, product_id: str) -> bool:
+        self.asked.append(product_id)
+        if self.down:
+            raise DependencyUnavailable("catalog")
+        return product_id in self.product_ids

@@ -84,10 +84,21 @@ def test_invalid_input_is_400_naming_each_field(http):
     assert [error["field"] for error in bad_query.json_body["errors"]] == ["limit"]
 
 
-def test_any_content_type_reaches_the_handler_as_on_api_gateway(http):
-    response = send(http, "POST", "/products", WIDGET, headers={"Content-Type": "text/plain"})
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", "application/xml",
+                                          "application/json; charset=latin-1"])
+def test_a_body_in_another_media_type_is_415_and_creates_nothing(http, content_type):
+    response = send(http, "POST", "/products", WIDGET, headers={"Content-Type": content_type})
 
-    assert response.status_code == 201
+    assert (response.status_code, response.json_body["code"]) == (415, "unsupported_media_type")
+    assert send(http, "GET", "/products").json_body["items"] == []
+
+
+@pytest.mark.parametrize("content_type", ["application/json; charset=utf-8", "Application/JSON",
+                                          "application/merge-patch+json"])
+def test_json_media_types_are_read_as_json(http, content_type):
+    response = send(http, "POST", "/products", WIDGET, headers={"Content-Type": content_type})
+
+    assert response.status_code == 201, response.body
 
 
 def test_duplicate_sku_is_409(http):

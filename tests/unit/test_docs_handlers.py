@@ -41,6 +41,12 @@ def test_serves_the_generated_document_with_a_relative_server():
 
 
 def test_unknown_asset_is_404():
-    result = _get(assets.docs_asset, "../handlers.py")
+    result = _get(assets.docs_asset, "handlers.py")
     assert result["statusCode"] == 404
     assert json.loads(result["body"])["code"] == "not_found"
+
+
+def test_an_asset_name_that_is_a_path_is_400():
+    result = _get(assets.docs_asset, "../handlers.py")
+    assert result["statusCode"] == 400
+    assert [error["field"] for error in json.loads(result["body"])["errors"]] == ["asset"]

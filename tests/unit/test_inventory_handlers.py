@@ -20,13 +20,21 @@ from inventory import handlers, service
 from inventory.domain import Line, Reservation
 from shared.errors import DependencyUnavailable
 from infra.template import load_template, resources_of_type
-from tests.unit.inventory_fakes import FakeStockRepository
+from tests.unit.inventory_fakes import FakeCatalog, FakeStockRepository
 
 EVENTS_DIR = Path(__file__).resolve().parents[2] / "events"
 FUNCTIONS = resources_of_type("AWS::Serverless::Function")
 SAMPLE_PRODUCT_ID = "0f8fad5b-d9cb-469f-a165-70867728950e"
 OTHER_PRODUCT_ID = "3f2504e0-4f89-41d3-9a0c-0305e82c3301"
 SAMPLE_ORDER_ID = "7c9e6679-7425-40de-944b-e07fc1f90ae7"
+
+
+@pytest.fixture(autouse=True)
+def catalog(monkeypatch) -> FakeCatalog:
+    """The catalog SetStockFunction asks (through ProductLookupFunction when deployed)."""
+    fake = FakeCatalog(SAMPLE_PRODUCT_ID, OTHER_PRODUCT_ID)
+    monkeypatch.setattr(handlers, "_catalog", lambda: fake)
+    return fake
 
 
 def stored_items(table_name: str) -> dict[str, dict]:
@@ -138,6 +146,33 @@ def test_set_stock_for_a_product_id_longer_than_orders_may_use_is_400(tables):
 
     assert status == 400
     assert [error["field"] for error in body["errors"]] == ["product_id"]
+
+
+def test_set_stock_for_a_product_the_catalog_does_not_have_is_404_and_stores_nothing(tables, catalog):
+    status, body = http("SetStockFunction", product_id="ghost-1", payload={"on_hand": 5})
+
+    assert (status, body["code"]) == (404, "not_found")
+    assert "ghost-1 is not in the catalog" in body["message"]
+    assert catalog.asked == ["ghost-1"]
+    assert stored_items(tables["InventoryTable"]) == {}
+
+
+def test_set_stock_while_the_catalog_is_down_is_503_and_stores_nothing(tables, catalog):
+    catalog.down = True
+
+    event = sample_event("SetStockFunction")
+    result = invoke("SetStockFunction", event)
+
+    assert (result["statusCode"], result["headers"]["Retry-After"]) == (503, "1")
+    assert json.loads(result["body"])["code"] == "dependency_unavailable"
+    assert stored_items(tables["InventoryTable"]) == {}
+
+
+def test_set_stock_with_bad_input_never_asks_the_catalog(tables, catalog):
+    assert http("SetStockFunction", payload={"on_hand": -1})[0] == 400
+    assert http("SetStockFunction", product_id="a" * 2000, payload={"on_hand": 1})[0] == 400
+
+    assert catalog.asked == []
 
 
 def test_set_stock_below_what_is_reserved_is_409_and_changes_nothing(tables):

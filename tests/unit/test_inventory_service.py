@@ -11,9 +11,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from inventory import service
-from inventory.domain import COMMIT, RELEASE, RESTOCK, Line, Reservation, StockNotFound, Transition
+from inventory.domain import COMMIT, RELEASE, RESTOCK, Line, Reservation, StockNotFound, Transition, UnknownProduct
 from shared.errors import DependencyUnavailable
-from tests.unit.inventory_fakes import FakeStockRepository
+from tests.unit.inventory_fakes import FakeCatalog, FakeStockRepository
 
 NOW = datetime(2026, 11, 25, 14, 0, tzinfo=timezone.utc)
 TTL = timedelta(minutes=15)
@@ -39,12 +39,31 @@ def counters(stock, product_id: str = "p1") -> tuple[int, int, int]:
 def test_set_and_get_stock():
     stock = FakeStockRepository()
 
-    item = service.set_stock(stock, "p9", 4)
+    item = service.set_stock(stock, FakeCatalog("p9"), "p9", 4)
 
     assert service.get_stock(stock, "p9") == item
     assert (item.product_id, item.on_hand, item.reserved, item.available) == ("p9", 4, 0, 4)
     with pytest.raises(StockNotFound):
         service.get_stock(stock, "p10")
+
+
+def test_stock_is_set_for_catalog_products_only_and_nothing_is_stored_otherwise():
+    stock, catalog = FakeStockRepository(), FakeCatalog("p9")
+
+    with pytest.raises(UnknownProduct, match="ghost-1 is not in the catalog"):
+        service.set_stock(stock, catalog, "ghost-1", 4)
+
+    assert stock.items == {}
+
+
+def test_a_catalog_outage_sets_no_stock():
+    stock, catalog = FakeStockRepository(), FakeCatalog("p9")
+    catalog.down = True
+
+    with pytest.raises(DependencyUnavailable):
+        service.set_stock(stock, catalog, "p9", 4)
+
+    assert stock.items == {}
 
 
 def test_reserve_uses_the_given_clock_and_ttl(stock):

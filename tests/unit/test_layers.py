@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import re
 import subprocess
 import sys
 import sysconfig
@@ -159,3 +160,16 @@ def test_the_dev_virtualenv_has_every_layer_package_at_its_pinned_version():
         assert f"-r infra/layers/{layer}.txt" in dev_requirements
         for distribution, version in layer_pins(layer).items():
             assert metadata.version(distribution) == version, f"{layer}: {distribution}"
+
+
+def test_botocore_keeps_the_model_of_every_service_the_functions_call():
+    """BotocoreLayer ships only these services' models (infra/layers/Makefile): a client for
+    another one would fail on Lambda with UnknownServiceError, never in this virtualenv."""
+    makefile = (LAYERS_DIR / "Makefile").read_text()
+    kept = set(re.search(r"^BOTOCORE_SERVICES = (.+)$", makefile, re.MULTILINE).group(1).split())
+    source = "\n".join(path.read_text() for path in (ROOT / "functions").rglob("*.py"))
+    called = set(re.findall(r"""(?:create_client|boto3\.client)\(\s*["'](\w+)["']""", source))
+    # PynamoDB and Powertools' idempotency store talk to DynamoDB.
+    called |= {"dynamodb"} if re.search(r"^from (pynamodb|aws_lambda_powertools.utilities.idempotency)",
+                                         source, re.MULTILINE) else set()
+    assert called == kept, f"clients for {sorted(called)}, models kept for {sorted(kept)}"

@@ -125,7 +125,7 @@ def lambdas(tables, monkeypatch) -> InProcessLambda:
     fake = InProcessLambda({"inventory-fn": inventory_handlers.handle_command,
                             "payments-fn": handle_payment_command})
     monkeypatch.setattr(invocation, "_lambda_client", lambda: fake)
-    inventory_service.set_stock(inventory_handlers.stock, PRODUCT_ID, 10)
+    inventory_handlers.stock.set_on_hand(PRODUCT_ID, 10)
     return fake
 
 

@@ -351,6 +351,73 @@ def test_a_stale_save_outside_the_saga_is_refused(services):
         repo(services).save(order.cancel())
 
 
+# ---------------------------------------------------------------- cancel racing the processor
+
+def processor_writes_before_each_cancel(services: OrderServices, writes: list[Callable[[Order], Order]]) -> None:
+    """Each time the cancel is about to save, the processor records its next step first."""
+    repository = repo(services)
+
+    def hook(saving: Order) -> None:
+        if saving.status is S.CANCELLED and writes:
+            current = repository.orders[saving.id]
+            repository.orders[saving.id] = writes.pop(0)(current)
+
+    repository.before_save = hook
+
+
+def test_a_cancel_that_races_a_processor_write_is_retried_and_succeeds(services):
+    order = place(services)
+    processor_writes_before_each_cancel(services, [lambda current: current.reserve()])
+
+    cancelled = service.cancel_order(services, order.id)
+
+    assert cancelled.status is S.CANCELLED
+    assert repo(services).get(order.id) == cancelled
+    # Cancelled from what it had become: the processor's step was not overwritten.
+    [event] = events(services).cancelled
+    assert event.previous_status is S.RESERVED
+
+
+def test_a_cancel_racing_every_step_of_the_saga_still_succeeds(services):
+    order = place(services)
+    processor_writes_before_each_cancel(services, [
+        lambda current: current.reserve(),
+        lambda current: current.confirm("pay_1"),
+    ])
+
+    cancelled = service.cancel_order(services, order.id)
+
+    assert (cancelled.status, cancelled.payment_id) == (S.CANCELLED, "pay_1")
+
+
+def test_a_cancel_that_loses_the_race_to_a_final_failure_is_a_conflict(services):
+    order = place(services)
+    processor_writes_before_each_cancel(services, [lambda current: current.fail("out of stock: p1")])
+
+    with pytest.raises(IllegalTransition):
+        service.cancel_order(services, order.id)
+
+    assert repo(services).get(order.id).status is S.FAILED
+
+
+def test_a_cancel_retries_a_bounded_number_of_times_then_answers_409(services):
+    order = place(services)
+    attempts = []
+
+    def always_changed(saving: Order) -> None:
+        attempts.append(saving)
+        current = repo(services).orders[saving.id]
+        repo(services).orders[saving.id] = current.model_copy(update={"version": current.version + 1})
+
+    repo(services).before_save = always_changed
+
+    with pytest.raises(OrderModifiedConcurrently):
+        service.cancel_order(services, order.id)
+
+    assert len(attempts) == service.CANCEL_ATTEMPTS
+    assert events(services).cancelled == []
+
+
 # ---------------------------------------------------------------- cancel and compensation
 
 

@@ -29,4 +29,4 @@ def test_unhandled_exception_is_a_bare_internal_error():
         assert json.loads(result["body"]) == {"code": "internal_error", "message": "Internal server error"}
         for leak in ("Traceback", "SecretRepositoryError", "repository.py", "shop-orders", "KeyError", "pk"):
             assert leak not in result["body"]
-        assert set(result["headers"]) == {"Content-Type"}
+        assert set(result["headers"]) == {"Content-Type", "Cache-Control", "X-Content-Type-Options"}
