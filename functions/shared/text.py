@@ -13,11 +13,12 @@ a table as a key (DynamoDB refuses keys over 2 KB, with an error, not a 404).
 """
 from __future__ import annotations
 
+import functools
 import unicodedata
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, StringConstraints
+from pydantic import AfterValidator, BeforeValidator, StringConstraints
 
 _BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 _LINE_SEPARATORS = frozenset("\u2028\u2029")
@@ -34,7 +35,7 @@ Identifier = Annotated[str, StringConstraints(min_length=1, max_length=ID_MAX_LE
 
 
 def _refuse(value: Any, forbidden: Callable[[str], bool], kind: str) -> Any:
-    # Runs before strip_whitespace: "name\n" is refused, not silently stored as "name".
+    # Runs before the strip: "name\n" is refused, not silently stored as "name".
     if isinstance(value, str):  # str validation itself answers for what is not a string
         for character in value:
             if forbidden(character):
@@ -56,9 +57,24 @@ def _multi_line(value: Any) -> Any:
 
 
 def SingleLineText(*, max_length: int, min_length: int = 1, strip: bool = True) -> Any:  # noqa: N802 - a type
-    """A single line of text: names, tokens, anything shown on one line."""
-    return Annotated[str, StringConstraints(strip_whitespace=strip, min_length=min_length, max_length=max_length,
-                                            pattern=SINGLE_LINE_PATTERN), BeforeValidator(_single_line)]
+    """A single line of text: names, tokens, anything shown on one line.
+
+    Its lengths are those of the text as sent, as the API document states them (201
+    characters are refused, trailing spaces or not); with `strip`, the spaces around it
+    then go, and what is left must still be `min_length` long: a blank name is no name.
+    """
+    checks: list[Any] = [StringConstraints(min_length=min_length, max_length=max_length, pattern=SINGLE_LINE_PATTERN),
+                         BeforeValidator(_single_line)]
+    if strip:
+        checks.append(AfterValidator(functools.partial(_stripped, min_length=min_length)))
+    return Annotated[(str, *checks)]
+
+
+def _stripped(value: str, min_length: int) -> str:
+    value = value.strip()
+    if len(value) < min_length:
+        raise ValueError(f"must have at least {min_length} character(s) besides the spaces around them")
+    return value
 
 
 def MultiLineText(*, max_length: int) -> Any:  # noqa: N802 - a type

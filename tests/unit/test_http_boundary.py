@@ -174,6 +174,19 @@ def test_a_single_line_refuses_control_and_bidi_override_characters(character):
         SINGLE_LINE.validate_python(f"name{character}")
 
 
+@pytest.mark.parametrize("sent", ["x" * 201, "x" * 200 + " ", " " + "x" * 200, "   ", ""])
+def test_a_single_line_is_as_long_as_sent_and_not_blank(sent):
+    """The API document's maxLength is the text as sent: 201 characters are refused even
+    when some are spaces the field would strip; a blank one is no text at all."""
+    with pytest.raises(ValidationError):
+        SINGLE_LINE.validate_python(sent)
+
+
+def test_a_single_line_of_200_characters_is_stored_without_the_spaces_around_it():
+    assert SINGLE_LINE.validate_python("x" * 199 + " ") == "x" * 199
+    assert SINGLE_LINE.validate_python("  Ada ") == "Ada"
+
+
 def test_multi_line_text_takes_line_breaks_and_tabs_but_no_other_control_character():
     assert MULTI_LINE.validate_python("one\ntwo\r\n\tthree") == "one\ntwo\r\n\tthree"
     for character in ("\x00", "\x1b", "\u202e", "\u2066"):
