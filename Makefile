@@ -65,7 +65,7 @@ test-unit: install
 # `ENDPOINT=` AWS (your credentials), `ENDPOINT=http://localhost:4566` LocalStack, the
 # default the stack `make run` keeps. Nothing is started or deployed then (tests/e2e/conftest.py).
 test-e2e: install chromium
-	@echo "==> end-to-end tests ($(if $(STACK),stack $(STACK) at $(or $(ENDPOINT),AWS),MiniStack + SAM deploy + HTTP))"
+	@echo "==> end-to-end tests ($(if $(STACK),stack $(STACK) at $(or $(ENDPOINT),AWS),MiniStack + SAM deploy + HTTPS))"
 	@SHOP_E2E_STACK='$(STACK)' SHOP_E2E_ENDPOINT='$(ENDPOINT)' $(VENV)/bin/pytest tests/e2e -q
 
 # The template as AWS engineers would review it: cfn-lint with the serverless rules,
