@@ -17,7 +17,6 @@ import sys
 from dataclasses import dataclass
 from typing import Any
 
-
 from infra.deploy import DEFAULT_STACK, aws_session
 
 # queue name (without stack prefix) -> (stack output of the queue, of its DLQ)

@@ -117,15 +117,13 @@ class FunctionClient:
                     FunctionName=self.function_name, InvocationType="RequestResponse", Payload=payload_out)
                 payload = answer["Payload"].read()
                 break
-            except ClientError as error:
-                throttled = error.response.get("Error", {}).get("Code") == "TooManyRequestsException"
+            except (BotoCoreError, ClientError) as error:
+                throttled = isinstance(error, ClientError) and \
+                    error.response.get("Error", {}).get("Code") == "TooManyRequestsException"
                 if throttled and time.monotonic() + backoff < give_up_at:
                     time.sleep(random.uniform(backoff / 2, backoff))
                     backoff = min(backoff * 2, 1.0)
                     continue
-                logger.warning("Invoke failed", extra={"function": self.function_name, "error": str(error)})
-                raise DependencyUnavailable(self.dependency) from error
-            except BotoCoreError as error:
                 logger.warning("Invoke failed", extra={"function": self.function_name, "error": str(error)})
                 raise DependencyUnavailable(self.dependency) from error
         if answer.get("FunctionError"):
