@@ -65,6 +65,9 @@ class ApiRequest:
     # The body was not UTF-8 (refused by `check_boundary`: never decoded with replacement
     # characters, which would store text the client never sent).
     undecodable_body: bool = False
+    # Query parameters the client gave more than once: `query` holds one value of each, so
+    # reading them would silently pick one; `parse_query` refuses them instead.
+    repeated_query: tuple[str, ...] = ()
     # Ties every log line and event caused by this request together (x-correlation-id
     # from the client if it sent one, else API Gateway's request id).
     correlation_id: str = ""
@@ -83,6 +86,9 @@ class ApiRequest:
             headers=headers,
             body=body,
             undecodable_body=undecodable,
+            repeated_query=tuple(sorted(name for name, values in
+                                        (event.get("multiValueQueryStringParameters") or {}).items()
+                                        if values and len(values) > 1)),
             correlation_id=(headers.get("x-correlation-id") or "")[:128]
             or context.get("requestId")
             or str(uuid.uuid4()),
@@ -113,6 +119,9 @@ class ApiRequest:
             raise invalid_input_from(error, root="body") from None
 
     def parse_query(self, model: type[Model]) -> Model:
+        if self.repeated_query:
+            raise InvalidInput("Invalid request query",
+                               [FieldError(name, "Give this parameter once") for name in self.repeated_query])
         try:
             return model.model_validate(dict(self.query))
         except ValidationError as error:

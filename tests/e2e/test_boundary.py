@@ -55,6 +55,14 @@ def test_an_id_that_cannot_be_an_id_is_a_400_naming_the_parameter(api, method, p
 
 # ---------------------------------------------------------------- 2. stock for catalog products only
 
+@pytest.mark.parametrize("path", ["/products", "/users/someone/orders"])
+def test_a_query_parameter_given_twice_is_a_400_naming_it(api, path):
+    answer = api.get(f"{path}?cursor=&cursor=forged&limit=2")
+
+    assert answer.status_code == 400, answer.text
+    assert [error["field"] for error in answer.json()["errors"]] == ["cursor"]
+
+
 def test_stock_for_a_product_that_does_not_exist_is_refused_and_not_created(api):
     ghost = f"ghost-{uuid.uuid4().hex[:8]}"
 

@@ -91,6 +91,18 @@ def test_a_body_that_is_not_base64_as_it_claims_is_a_400(tables):
     assert invoke("CreateProductFunction", event).error_fields == ["body"]
 
 
+@pytest.mark.parametrize("function_id", ["ListProductsFunction", "ListUserOrdersFunction"])
+def test_a_query_parameter_given_twice_is_a_400_naming_it(tables, function_id):
+    """API Gateway hands the function one of the values (which one differs between gateways):
+    reading it would answer a question the client did not ask."""
+    event = dict(sample_event(function_id), queryStringParameters={"cursor": "", "limit": "2"},
+                 multiValueQueryStringParameters={"cursor": ["", "forged"], "limit": ["2"]})
+
+    result = invoke(function_id, event)
+
+    assert (result.status, result.error_fields) == (400, ["cursor"])
+
+
 def test_an_escaped_lone_surrogate_is_a_400_not_a_500(tables):
     raw = '{"sku": "X-1", "name": "\\ud800", "price": {"amount": 1, "currency": "EUR"}}'
 
