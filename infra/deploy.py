@@ -194,7 +194,7 @@ def enforce_method_throttles(stack: DeployedStack) -> None:
 
 # The local emulator runs every worker on this machine's cores, and starts a fresh one
 # (unzipping its layers, importing its packages: ~1.7 s of CPU on 2 cores) for each
-# invocation that finds none free. A burst of 32 cold orders invoked each lookup 32 times
+# invocation that finds none free. A burst of 32 cold orders invoked the lookups 32 times
 # at once: 64 lookup workers, ~100 s of CPU, for calls that take milliseconds once warm;
 # the processor's batches then started a worker each of inventory and payments. Capped,
 # the extra calls are throttled and retried (shared.invocation) by the few warm workers
@@ -202,8 +202,8 @@ def enforce_method_throttles(stack: DeployedStack) -> None:
 # would be a client's 429 or a message's redelivery. Only here: on AWS every execution
 # environment has its own CPU, and a reserved concurrency would fail the deploy on a new
 # account (concurrency 10).
-EMULATOR_CONCURRENCY = {"ProductLookupFunctionName": 2, "UserLookupFunctionName": 2,
-                        "InventoryReservationsFunctionName": 2, "PaymentCommandsFunctionName": 2}
+EMULATOR_CONCURRENCY = {"ProductLookupFunctionName": 2, "InventoryReservationsFunctionName": 2,
+                        "PaymentCommandsFunctionName": 2}
 
 
 def cap_emulator_concurrency(stack: DeployedStack) -> None:
@@ -212,14 +212,13 @@ def cap_emulator_concurrency(stack: DeployedStack) -> None:
         lambda_client.put_function_concurrency(FunctionName=stack.outputs[output], ReservedConcurrentExecutions=limit)
 
 
-# The capped workers of the lookups and of inventory, started at deploy: the first orders
+# The capped workers of the catalog's lookup and of inventory, started at deploy: the first orders
 # of a burst would otherwise wait for them to start while every PlaceOrder worker is
 # starting too (on 2 cores, past the callers' wait). Each is a command that changes
 # nothing: a read of an id no one has ("missing"), a release of an order no one placed
 # ("NOTHING_TO_DO"). (A pool of warm workers, as provisioned concurrency is on AWS.
 # Payments has no such command: a refund of an unknown order is an error, logged.)
 WARM_UP = {"ProductLookupFunctionName": {"product_ids": ["warm-up"]},
-           "UserLookupFunctionName": {"user_id": "warm-up"},
            "InventoryReservationsFunctionName": {"action": "release", "order_id": "warm-up"}}
 
 

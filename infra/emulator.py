@@ -109,6 +109,9 @@ class Emulator:
             # fixed /tmp path all emulators would share.
             STATE_DIR=str(self.state_dir),
             PERSIST_STATE="1" if self.persist else "0",
+            # Its API Gateway fetches a user pool's keys (JWKS) from its own Cognito at this
+            # host to check tokens; the default, `localhost`, may resolve to ::1 first.
+            MINISTACK_HOST=HOST,
         )
         if self.tls:
             env.update(

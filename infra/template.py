@@ -43,6 +43,9 @@ class Route:
     api_key_required: bool
     function: str  # the logical id of the function the template deploys for it
     handler: str  # module.function, as the template names it
+    # The API's authorizer that must accept the caller's token first (its name in the
+    # Api's Auth.Authorizers); None: a public route.
+    authorizer: str | None = None
 
     @property
     def path_parameters(self) -> list[str]:
@@ -50,7 +53,8 @@ class Route:
 
 
 def routes() -> list[Route]:
-    """Every Api event of the template's functions, with the API key rule that applies."""
+    """Every Api event of the template's functions, with the API key and authorizer rules
+    that apply."""
     apis = resources_of_type("AWS::Serverless::Api")
     found = []
     for logical_id, function in resources_of_type(FUNCTION).items():
@@ -58,11 +62,14 @@ def routes() -> list[Route]:
             if event["Type"] != "Api":
                 continue
             properties = event["Properties"]
-            # An event's own Auth overrides the default of the API it is attached to.
+            # An event's own Auth overrides the default of the API it is attached to, as SAM does.
             api_auth = apis[properties["RestApiId"]["Ref"]]["Properties"].get("Auth", {})
-            key_required = properties.get("Auth", {}).get("ApiKeyRequired", api_auth.get("ApiKeyRequired", False))
+            auth = properties.get("Auth", {})
+            key_required = auth.get("ApiKeyRequired", api_auth.get("ApiKeyRequired", False))
+            authorizer = auth.get("Authorizer", api_auth.get("DefaultAuthorizer"))
             found.append(Route(properties["Method"].upper(), properties["Path"], bool(key_required),
-                               logical_id, function["Properties"]["Handler"]))
+                               logical_id, function["Properties"]["Handler"],
+                               None if authorizer in (None, "NONE") else authorizer))
     return sorted(found, key=lambda route: (route.path, route.method))
 
 

@@ -32,6 +32,19 @@ class InvalidInput(DomainError):
         self.fields = fields or []
 
 
+class Unauthenticated(DomainError):
+    """No verified identity on a route that needs one. API Gateway's authorizer answers
+    401 before any function runs; this is the function's own refusal if one ever did."""
+
+    code = "unauthenticated"
+
+
+class Forbidden(DomainError):
+    """A signed-in caller asking for what only staff may do."""
+
+    code = "forbidden"
+
+
 class NotFound(DomainError):
     code = "not_found"
 

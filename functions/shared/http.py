@@ -18,13 +18,16 @@ from typing import Any, TypeVar
 from aws_lambda_powertools import Logger
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from shared.caller import Caller, caller_from_claims
 from shared.errors import (
     Conflict,
     DependencyUnavailable,
     DomainError,
     FieldError,
+    Forbidden,
     InvalidInput,
     NotFound,
+    Unauthenticated,
     Unprocessable,
     UnsupportedMediaType,
 )
@@ -38,6 +41,8 @@ LambdaHandler = Callable[[dict, Any], dict]
 
 _STATUS_BY_ERROR: tuple[tuple[type[DomainError], int], ...] = (
     (InvalidInput, 400),
+    (Unauthenticated, 401),
+    (Forbidden, 403),
     (NotFound, 404),
     (Conflict, 409),
     (Unprocessable, 422),
@@ -71,6 +76,8 @@ class ApiRequest:
     # Ties every log line and event caused by this request together (x-correlation-id
     # from the client if it sent one, else API Gateway's request id).
     correlation_id: str = ""
+    # The person the API's authorizer verified (shared.caller); None on a public route.
+    caller: Caller | None = None
 
     @classmethod
     def from_event(cls, event: Mapping[str, Any]) -> ApiRequest:
@@ -92,10 +99,20 @@ class ApiRequest:
             correlation_id=(headers.get("x-correlation-id") or "")[:128]
             or context.get("requestId")
             or str(uuid.uuid4()),
+            caller=caller_from_claims((context.get("authorizer") or {}).get("claims")),
         )
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name.lower())
+
+    def authenticated(self) -> Caller:
+        """The verified caller of a route the template puts behind the authorizer. API Gateway
+        refuses a request without a valid token before the function runs; a function that
+        still got none (a route left public by mistake) refuses it too, rather than act
+        for no one."""
+        if self.caller is None:
+            raise Unauthenticated("Sign in: send a valid token in the Authorization header")
+        return self.caller
 
     def check_boundary(self) -> None:
         """What every endpoint refuses before it runs: ids that are not ids, bodies that are not JSON text."""
