@@ -142,46 +142,40 @@ def through(proxy: str, url: str) -> tuple[int, bytes]:
         return error.code, error.read()
 
 
-def test_the_relay_fetches_a_pools_keys_over_verified_https(https_emulator_stand_in):
+@pytest.fixture
+def relay(https_emulator_stand_in):
+    """A relay for the stand-in emulator: (the proxy URL it serves on, the emulator's port)."""
     port, ca = https_emulator_stand_in
-    relay = JwksRelay(port, ca)
-    proxy = relay.start()
-    try:
-        status, body = through(proxy, f"http://{HOST}:{port}/us-east-1_pool/.well-known/jwks.json")
-        assert (status, json.loads(body)) == (200, JWKS)
-        # The emulator's own answer, passed on: an unknown pool is its 404.
-        assert through(proxy, f"http://{HOST}:{port}/us-east-1_other/.well-known/jwks.json")[0] == 404
-    finally:
-        relay.stop()
+    running = JwksRelay(port, ca)
+    yield running.start(), port
+    running.stop()
+
+
+def test_the_relay_fetches_a_pools_keys_over_verified_https(relay):
+    proxy, port = relay
+    status, body = through(proxy, f"http://{HOST}:{port}/us-east-1_pool/.well-known/jwks.json")
+    assert (status, json.loads(body)) == (200, JWKS)
+    # The emulator's own answer, passed on: an unknown pool is its 404.
+    assert through(proxy, f"http://{HOST}:{port}/us-east-1_other/.well-known/jwks.json")[0] == 404
 
 
 @pytest.mark.parametrize("path", ["/", "/restapis", "/us-east-1_pool/.well-known/openid-configuration",
                                   "/a/b/.well-known/jwks.json"])
-def test_the_relay_relays_nothing_but_key_sets(https_emulator_stand_in, path):
-    port, ca = https_emulator_stand_in
-    relay = JwksRelay(port, ca)
-    proxy = relay.start()
-    try:
-        assert through(proxy, f"http://{HOST}:{port}{path}")[0] == 403
-    finally:
-        relay.stop()
+def test_the_relay_relays_nothing_but_key_sets(relay, path):
+    proxy, port = relay
+    assert through(proxy, f"http://{HOST}:{port}{path}")[0] == 403
 
 
-def test_the_relay_reaches_only_its_own_emulator(https_emulator_stand_in):
-    port, ca = https_emulator_stand_in
-    relay = JwksRelay(port, ca)
-    proxy = relay.start()
-    try:
-        assert through(proxy, f"http://{HOST}:{free_port()}/us-east-1_pool/.well-known/jwks.json")[0] == 403
-    finally:
-        relay.stop()
+def test_the_relay_reaches_only_its_own_emulator(relay):
+    proxy, _ = relay
+    assert through(proxy, f"http://{HOST}:{free_port()}/us-east-1_pool/.well-known/jwks.json")[0] == 403
 
 
 def test_the_relay_verifies_the_emulator_with_our_ca(https_emulator_stand_in, tmp_path):
     port, _ = https_emulator_stand_in
-    relay = JwksRelay(port, local_tls(tmp_path / "another-ca").ca)  # not the CA that signed it
-    proxy = relay.start()
+    untrusting = JwksRelay(port, local_tls(tmp_path / "another-ca").ca)  # not the CA that signed it
+    proxy = untrusting.start()
     try:
         assert through(proxy, f"http://{HOST}:{port}/us-east-1_pool/.well-known/jwks.json")[0] == 502
     finally:
-        relay.stop()
+        untrusting.stop()
