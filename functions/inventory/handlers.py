@@ -78,10 +78,11 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-@lambda_endpoint(body=SetStockRequest, responses={200: StockResponse}, errors=(404, 409))
+@lambda_endpoint(body=SetStockRequest, responses={200: StockResponse}, errors=(403, 404, 409))
 def set_stock(request: ApiRequest) -> ApiResponse:
     body = request.parse_body(SetStockRequest)
-    item = service.set_stock(stock, _catalog(), request.path_params["product_id"], body.on_hand)
+    item = service.set_stock(stock, _catalog(), request.authenticated(), request.path_params["product_id"],
+                             body.on_hand)
     return ApiResponse(200, StockResponse.of(item))
 
 

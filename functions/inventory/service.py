@@ -34,6 +34,7 @@ from inventory.domain import (
     UnknownProduct,
 )
 from inventory.repository import AbstractStockRepository
+from shared.caller import Caller
 
 # Outcome of a reserve repeated against the reservation the first one left.
 _REPEATED_RESERVE_OUTCOME = {
@@ -46,8 +47,11 @@ _REPEATED_RESERVE_OUTCOME = {
 _REPEAT_ANSWERS_AGAIN = frozenset({COMMIT.name, RESTOCK.name})
 
 
-def set_stock(stock: AbstractStockRepository, catalog: AbstractCatalog, product_id: str, on_hand: int) -> StockItem:
-    """Set what is on hand, for a product of the catalog only (nothing is stored otherwise)."""
+def set_stock(
+    stock: AbstractStockRepository, catalog: AbstractCatalog, caller: Caller, product_id: str, on_hand: int
+) -> StockItem:
+    """Set what is on hand (staff only), for a product of the catalog only (nothing is stored otherwise)."""
+    caller.require_staff()
     if not catalog.has_product(product_id):
         raise UnknownProduct(product_id)
     return stock.set_on_hand(product_id, on_hand)

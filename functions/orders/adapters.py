@@ -22,14 +22,12 @@ from orders.ports import (
     AbstractEventPublisher,
     AbstractInventory,
     AbstractPayments,
-    AbstractUserDirectory,
 )
-from payments.contracts import ChargeAmount, ChargeOrder, PaymentResult, RefundOrder
+from payments.contracts import ChargeOrder, PaymentResult, RefundOrder
 from products.contracts import LookupProducts, LookupProductsResult
 from shared.aws_clients import create_client
 from shared.errors import DependencyUnavailable
 from shared.invocation import FunctionClient
-from users.contracts import LookupUser, LookupUserResult
 
 
 class LambdaCatalog(AbstractCatalog):
@@ -38,14 +36,6 @@ class LambdaCatalog(AbstractCatalog):
 
     def lookup(self, product_ids: list[str]) -> LookupProductsResult:
         return self._function.call(LookupProducts(product_ids=product_ids), LookupProductsResult)
-
-
-class LambdaUserDirectory(AbstractUserDirectory):
-    def __init__(self, function_name: str) -> None:
-        self._function = FunctionClient(function_name, "users service")
-
-    def exists(self, user_id: str) -> bool:
-        return self._function.call(LookupUser(user_id=user_id), LookupUserResult).exists
 
 
 class LambdaInventory(AbstractInventory):
@@ -76,8 +66,7 @@ class LambdaPayments(AbstractPayments):
     def __init__(self, function_name: str) -> None:
         self._function = FunctionClient(function_name, "payments service")
 
-    def charge(self, order_id: str, amount: ChargeAmount, payment_token: str) -> PaymentResult:
-        command = ChargeOrder(order_id=order_id, amount=amount, payment_token=payment_token)
+    def charge(self, command: ChargeOrder) -> PaymentResult:
         return self._function.call(command, PaymentResult)
 
     def refund(self, order_id: str) -> PaymentResult:

@@ -9,7 +9,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from orders.adapters import LambdaCatalog, LambdaInventory, LambdaPayments, LambdaUserDirectory, SqsEventPublisher
+from orders.adapters import LambdaCatalog, LambdaInventory, LambdaPayments, SqsEventPublisher
 from orders.repository import DynamoDBOrderRepository
 from orders.service import OrderServices
 
@@ -26,7 +26,6 @@ class OrdersSettings(BaseModel):
     order_events_queue_url: Setting
     order_updates_queue_url: Setting
     product_lookup_function: Setting
-    user_lookup_function: Setting
     inventory_function: Setting
     payments_function: Setting
 
@@ -66,7 +65,6 @@ def _services_from_environ() -> OrderServices:
     return OrderServices(
         orders=DynamoDBOrderRepository(),
         catalog=LambdaCatalog(settings.product_lookup_function),
-        users=LambdaUserDirectory(settings.user_lookup_function),
         inventory=LambdaInventory(settings.inventory_function),
         payments=LambdaPayments(settings.payments_function),
         events=SqsEventPublisher(settings.order_events_queue_url, settings.order_updates_queue_url),

@@ -7,8 +7,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from orders import queries
 from orders.domain import Order, OrderLine, OrderStatus, Price
-from orders.repository import DynamoDBOrderRepository
+from orders.repository import DynamoDBOrderRepository, OrderPage
+from shared.caller import Caller
 from shared.errors import Conflict, DependencyUnavailable, FieldError, InvalidInput, Unprocessable
 from shared.http import ApiRequest, ApiResponse, lambda_endpoint
 from shared.text import Identifier, SingleLineText
@@ -30,13 +32,12 @@ class OrderLineRequest(BaseModel):
 
 
 class PlaceOrderRequest(BaseModel):
+    # No customer field: the order is the caller's (a `user_id` sent is an unknown field, 400).
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
-        "user_id": "7c9e6679-7425-40de-944b-e07fc1f90ae7",
         "lines": [{"product_id": "0f8fad5b-d9cb-469f-a165-70867728950e", "quantity": 2}],
         "payment_token": "tok_visa",
     }]})
 
-    user_id: Identifier
     lines: Annotated[list[OrderLineRequest], Field(min_length=1, max_length=50)]
     payment_token: SingleLineText(max_length=128, strip=False)  # type: ignore[valid-type]
 
@@ -100,12 +101,16 @@ def _place_order(request: ApiRequest) -> ApiResponse:
     if not key or len(key) > 255:
         raise InvalidInput(f"{IDEMPOTENCY_HEADER} header required",
                            [FieldError(IDEMPOTENCY_HEADER, "A unique key of 1 to 255 characters per order")])
+    caller = request.authenticated()
     body = request.parse_body(PlaceOrderRequest)
     from orders import idempotency  # already loaded by place_order
 
     try:
         stored = idempotency.once(_place_order_once)(
-            request={"idempotency_key": key, "body": body.model_dump(mode="json")},
+            # Keys are the caller's own: the same key and body from another customer is
+            # another order, never a replay of this one's.
+            request={"customer_id": caller.user_id, "idempotency_key": key, "body": body.model_dump(mode="json")},
+            caller=caller,
             correlation_id=request.correlation_id,
         )
     except idempotency.IdempotencyValidationError:
@@ -136,8 +141,9 @@ def _use_cases() -> tuple[ModuleType, OrderServices]:
     return service, create_services()
 
 
-def _place_order_once(request: dict, correlation_id: str) -> str:
-    """Runs once per Idempotency-Key (`orders.idempotency.once`); a repeat gets this return value back.
+def _place_order_once(request: dict, caller: Caller, correlation_id: str) -> str:
+    """Runs once per customer and Idempotency-Key (`orders.idempotency.once`); a repeat gets this
+    return value back.
 
     The answer's JSON text, not a dict: the store keeps a dict as JSON with its keys
     sorted, so a replay would answer the same order in other bytes than the first time.
@@ -146,7 +152,7 @@ def _place_order_once(request: dict, correlation_id: str) -> str:
     service, services = _use_cases()
     order = service.place_order(
         services,
-        user_id=body.user_id,
+        caller,
         lines=[service.RequestedLine(line.product_id, line.quantity) for line in body.lines],
         payment_token=body.payment_token,
         correlation_id=correlation_id,
@@ -156,13 +162,24 @@ def _place_order_once(request: dict, correlation_id: str) -> str:
 
 @lambda_endpoint(responses={200: OrderResponse}, errors=(404,))
 def get_order(request: ApiRequest) -> ApiResponse:
-    return ApiResponse(200, OrderResponse.of(orders.get(request.path_params["order_id"])))
+    order = queries.get_order(orders, request.authenticated(), request.path_params["order_id"])
+    return ApiResponse(200, OrderResponse.of(order))
 
 
 @lambda_endpoint(query=UserOrdersQuery, responses={200: OrderPageResponse})
-def list_user_orders(request: ApiRequest) -> ApiResponse:
+def list_my_orders(request: ApiRequest) -> ApiResponse:
     query = request.parse_query(UserOrdersQuery)
-    page = orders.list_for_user(request.path_params["user_id"], query.limit, query.cursor)
+    return _page(queries.list_my_orders(orders, request.authenticated(), query.limit, query.cursor))
+
+
+@lambda_endpoint(query=UserOrdersQuery, responses={200: OrderPageResponse}, errors=(403,))
+def list_user_orders(request: ApiRequest) -> ApiResponse:
+    caller = request.authenticated()
+    query = request.parse_query(UserOrdersQuery)
+    return _page(queries.list_orders_of(orders, caller, request.path_params["user_id"], query.limit, query.cursor))
+
+
+def _page(page: OrderPage) -> ApiResponse:
     return ApiResponse(200, OrderPageResponse(items=[OrderResponse.of(o) for o in page.items],
                                               next_cursor=page.next_cursor))
 
@@ -170,5 +187,5 @@ def list_user_orders(request: ApiRequest) -> ApiResponse:
 @lambda_endpoint(responses={202: OrderResponse}, errors=(404, 409))
 def cancel_order(request: ApiRequest) -> ApiResponse:
     service, services = _use_cases()
-    order = service.cancel_order(services, request.path_params["order_id"])
+    order = service.cancel_order(services, request.authenticated(), request.path_params["order_id"])
     return ApiResponse(202, OrderResponse.of(order))

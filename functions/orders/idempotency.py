@@ -1,4 +1,4 @@
-"""Powertools' idempotency for `POST /orders`: one order per Idempotency-Key.
+"""Powertools' idempotency for `POST /orders`: one order per customer and Idempotency-Key.
 
 Only PlaceOrderFunction uses it. `orders.handlers` imports this module when an order is
 first placed, not at import: three more functions (get, list, cancel) load that module,
@@ -34,7 +34,9 @@ _store = DynamoDBPersistenceLayer(
     boto_config=Config(connect_timeout=2, read_timeout=5, retries={"max_attempts": 2}),
 )
 _config = IdempotencyConfig(
-    event_key_jmespath="idempotency_key",
+    # The key is hashed with the customer's id: two customers who happen to send the
+    # same key (and body) place two orders, and neither is answered the other's.
+    event_key_jmespath="[customer_id, idempotency_key]",
     # The same key with another body is a client bug, not a retry: rejected (422).
     payload_validation_jmespath="body",
     expires_after_seconds=24 * 60 * 60,
@@ -51,6 +53,6 @@ def register_lambda_context(context: Any) -> None:
 
 @functools.cache
 def once(fn: Callable[..., str]) -> Callable[..., str]:
-    """`fn(request=..., ...)` run once per `request["idempotency_key"]`; a repeat gets the
-    first return value back from the store. The records are keyed by fn's module and name."""
+    """`fn(request=..., ...)` run once per `request["customer_id"]` and `request["idempotency_key"]`;
+    a repeat gets the first return value back from the store. The records are keyed by fn's module and name."""
     return idempotent_function(data_keyword_argument="request", config=_config, persistence_store=_store)(fn)

@@ -11,7 +11,7 @@ from typing import TypeVar
 
 from inventory.contracts import CommitStock, InventoryCommandResult, ReserveStock, StockLine
 from orders.events import OrderCancelled, OrderCreated, OrderUpdated
-from payments.contracts import ChargeAmount, ChargeOrder, PaymentResult
+from payments.contracts import ChargeOrder, PaymentResult
 from products.contracts import LookupProductsResult
 
 T = TypeVar("T")
@@ -29,11 +29,6 @@ class AbstractCatalog(abc.ABC):
     @abc.abstractmethod
     def lookup(self, product_ids: list[str]) -> LookupProductsResult:
         """Current name, SKU and price of each product; unknown ids listed as missing."""
-
-
-class AbstractUserDirectory(abc.ABC):
-    @abc.abstractmethod
-    def exists(self, user_id: str) -> bool: ...
 
 
 class AbstractInventory(abc.ABC):
@@ -61,14 +56,14 @@ class AbstractInventory(abc.ABC):
 
 class AbstractPayments(abc.ABC):
     @abc.abstractmethod
-    def charge(self, order_id: str, amount: ChargeAmount, payment_token: str) -> PaymentResult: ...
+    def charge(self, command: ChargeOrder) -> PaymentResult: ...
 
     @abc.abstractmethod
     def refund(self, order_id: str) -> PaymentResult: ...
 
     def charge_each(self, commands: list[ChargeOrder]) -> list[PaymentResult | Exception]:
         """Many charges at once, as `AbstractInventory.reserve_each`."""
-        return [outcome_of(lambda c=c: self.charge(c.order_id, c.amount, c.payment_token)) for c in commands]
+        return [outcome_of(lambda c=c: self.charge(c)) for c in commands]
 
 
 class AbstractEventPublisher(abc.ABC):

@@ -5,6 +5,7 @@ Table layout (one table for the service):
                            `by_user` index that lists a customer's orders, newest first.
   pk = <function>.orders.handlers._place_order_once#<hash>
                            Powertools idempotency records of `POST /orders`
+                           (hash of the customer's id and Idempotency-Key)
                            (expire through the table's TTL attribute `expiration`).
 """
 from __future__ import annotations

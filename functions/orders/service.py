@@ -23,11 +23,12 @@ from orders.ports import (
     AbstractEventPublisher,
     AbstractInventory,
     AbstractPayments,
-    AbstractUserDirectory,
     outcome_of,
 )
+from orders.queries import get_order
 from orders.repository import AbstractOrderRepository
 from payments.contracts import ChargeAmount, ChargeOrder, PaymentResult
+from shared.caller import Caller
 from shared.errors import DependencyUnavailable, FieldError, InvalidInput
 from shared.observability import count, count_by_reason
 
@@ -54,18 +55,19 @@ class OrderServices:
 
     orders: AbstractOrderRepository
     catalog: AbstractCatalog
-    users: AbstractUserDirectory
     inventory: AbstractInventory
     payments: AbstractPayments
     events: AbstractEventPublisher
 
 
 def place_order(
-    services: OrderServices, *, user_id: str, lines: list[RequestedLine], payment_token: str, correlation_id: str
+    services: OrderServices, caller: Caller, *, lines: list[RequestedLine], payment_token: str,
+    correlation_id: str,
 ) -> Order:
-    """Record a PENDING order priced from the catalog and publish `order.created`."""
-    if not services.users.exists(user_id):
-        raise InvalidInput("Unknown user", [FieldError("user_id", f"No user {user_id}")])
+    """Record a PENDING order for the caller, priced from the catalog, and publish `order.created`.
+
+    The customer is the caller, always (staff too order for themselves): the user pool
+    verified them, so no lookup asks whether they exist."""
     catalog = services.catalog.lookup([line.product_id for line in lines])
     if catalog.missing_product_ids:
         missing = set(catalog.missing_product_ids)
@@ -77,7 +79,7 @@ def place_order(
     if len({product.price.currency for product in products.values()}) > 1:
         raise InvalidInput("Mixed currencies", [FieldError("lines", "Products are priced in different currencies")])
     order = Order.place(
-        user_id=user_id,
+        user_id=caller.user_id,
         lines=[
             OrderLine(
                 product_id=line.product_id,
@@ -146,7 +148,7 @@ def process_orders(services: OrderServices, order_ids: list[str]) -> dict[str, O
     charges = _each(services.payments.charge_each, [
         ChargeOrder(order_id=order.id, correlation_id=_passed_on(order),
                     amount=ChargeAmount(amount=order.total.amount, currency=order.total.currency),
-                    payment_token=order.payment_token)
+                    payment_token=order.payment_token, customer_id=order.user_id)
         for order in charging])
     captured: list[tuple[Order, PaymentResult]] = []
     for order, payment in zip(charging, charges):
@@ -242,8 +244,11 @@ def _advance(
         return current
 
 
-def cancel_order(services: OrderServices, order_id: str) -> Order:
+def cancel_order(services: OrderServices, caller: Caller, order_id: str) -> Order:
     """Cancel now; what the order holds is given back by the processor (`order.cancelled`).
+
+    The caller's own order, or any order for staff; another customer's is not found
+    (`orders.queries.get_order`), and nothing changes.
 
     The cancellation is recorded first, with a conditional write, so it wins or loses
     cleanly against the processor; compensation then runs as a message that is retried
@@ -251,16 +256,16 @@ def cancel_order(services: OrderServices, order_id: str) -> Order:
     """
     for _ in range(CANCEL_ATTEMPTS - 1):
         try:
-            return _cancel_as_it_is_now(services, order_id)
+            return _cancel_as_it_is_now(services, caller, order_id)
         except OrderModifiedConcurrently:
             # The processor recorded a step between our read and our write: the client
             # asked to cancel the order as it is now, so decide again on what it is now.
             logger.info("cancel raced another write; reading the order again", extra={"order_id": order_id})
-    return _cancel_as_it_is_now(services, order_id)
+    return _cancel_as_it_is_now(services, caller, order_id)
 
 
-def _cancel_as_it_is_now(services: OrderServices, order_id: str) -> Order:
-    order = services.orders.get(order_id)
+def _cancel_as_it_is_now(services: OrderServices, caller: Caller, order_id: str) -> Order:
+    order = get_order(services.orders, caller, order_id)
     if order.status is OrderStatus.CANCELLED:
         # A retry of a cancel whose compensation message may not have gone out: send it
         # again (same event id; giving back is idempotent). Cancelling stays answered.

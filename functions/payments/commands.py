@@ -24,7 +24,8 @@ processor = SimulatedCardProcessor()
 def handle_payment_command(command: ChargeOrder | RefundOrder) -> PaymentResult:
     if isinstance(command, ChargeOrder):
         payment = service.charge_order(payments, processor, order_id=command.order_id,
-                                       amount=command.amount, token=command.payment_token)
+                                       customer_id=command.customer_id, amount=command.amount,
+                                       token=command.payment_token)
     else:
         payment = service.refund_order(payments, processor, command.order_id)
     return result_of(payment)

@@ -17,6 +17,8 @@ OrderId = Annotated[str, Field(min_length=1, max_length=64)]
 # (shared.invocation fills it in from the caller's log context). Commands without it
 # are as valid as before.
 CorrelationId = Annotated[str, Field(min_length=1, max_length=128)]
+# The person the order is for (their `sub`): the one customer who may read the payment.
+CustomerId = Annotated[str, Field(min_length=1, max_length=64)]
 
 
 class ChargeAmount(BaseModel):
@@ -33,6 +35,10 @@ class ChargeOrder(BaseModel):
     order_id: OrderId
     amount: ChargeAmount
     payment_token: Annotated[str, Field(min_length=1, max_length=128)]
+    # Optional: one stack update replaces the orders processor and this function in no
+    # set order, so a charge may still come from a processor that did not send it. Its
+    # payment has no customer, and only staff read it.
+    customer_id: CustomerId | None = None
     correlation_id: CorrelationId | None = None
 
 

@@ -59,6 +59,8 @@ class Payment(BaseModel):
 
     payment_id: str
     order_id: str
+    # The order's customer; None on a payment charged before charges carried it (staff read those).
+    customer_id: str | None = None
     status: PaymentStatus
     amount: ChargeAmount
     decline_reason: str | None = None
@@ -82,17 +84,20 @@ class Payment(BaseModel):
         return self
 
     @classmethod
-    def captured(cls, order_id: str, amount: ChargeAmount, processor_charge_id: str) -> Payment:
+    def captured(cls, order_id: str, customer_id: str | None, amount: ChargeAmount,
+                 processor_charge_id: str) -> Payment:
         now = _now()
-        return cls(payment_id=payment_id_for(order_id), order_id=order_id, status="CAPTURED",
+        return cls(payment_id=payment_id_for(order_id), order_id=order_id, customer_id=customer_id,
+                   status="CAPTURED",
                    amount=amount, processor_charge_id=processor_charge_id,
                    created_at=now, updated_at=now)
 
     @classmethod
-    def declined(cls, order_id: str, amount: ChargeAmount, reason: str,
+    def declined(cls, order_id: str, customer_id: str | None, amount: ChargeAmount, reason: str,
                  processor_charge_id: str | None = None) -> Payment:
         now = _now()
-        return cls(payment_id=payment_id_for(order_id), order_id=order_id, status="DECLINED",
+        return cls(payment_id=payment_id_for(order_id), order_id=order_id, customer_id=customer_id,
+                   status="DECLINED",
                    amount=amount, decline_reason=reason, processor_charge_id=processor_charge_id,
                    created_at=now, updated_at=now)
 

@@ -33,5 +33,5 @@ class PaymentResponse(BaseModel):
 
 @lambda_endpoint(responses={200: PaymentResponse}, errors=(404,))
 def get_payment(request: ApiRequest) -> ApiResponse:
-    payment = service.get_payment(payments, request.path_params["payment_id"])
+    payment = service.get_payment(payments, request.authenticated(), request.path_params["payment_id"])
     return ApiResponse(200, PaymentResponse.of(payment))

@@ -56,6 +56,7 @@ class PaymentEntry(Model):
     pk = UnicodeAttribute(hash_key=True)
     payment_id = UnicodeAttribute()
     order_id = UnicodeAttribute()
+    customer_id = UnicodeAttribute(null=True)
     status = UnicodeAttribute()
     amount = NumberAttribute()
     currency = UnicodeAttribute()
@@ -72,6 +73,7 @@ class PaymentEntry(Model):
             pk=payment_key(payment.order_id),
             payment_id=payment.payment_id,
             order_id=payment.order_id,
+            customer_id=payment.customer_id,
             status=payment.status,
             amount=payment.amount.amount,
             currency=payment.amount.currency,
@@ -87,6 +89,7 @@ class PaymentEntry(Model):
         return Payment(
             payment_id=self.payment_id,
             order_id=self.order_id,
+            customer_id=self.customer_id,
             status=self.status,
             amount=ChargeAmount(amount=int(self.amount), currency=self.currency),
             decline_reason=self.decline_reason,

@@ -19,6 +19,7 @@ from payments.domain import (
 )
 from payments.processor import AbstractCardProcessor
 from payments.repository import AbstractPaymentRepository
+from shared.caller import Caller
 from shared.observability import count_by_reason
 
 
@@ -27,6 +28,7 @@ def charge_order(
     processor: AbstractCardProcessor,
     *,
     order_id: str,
+    customer_id: str | None,
     amount: ChargeAmount,
     token: str,
 ) -> Payment:
@@ -39,9 +41,9 @@ def charge_order(
         return existing
     outcome = processor.charge(charge_key(order_id), amount, token)
     if outcome.status == "CAPTURED":
-        payment = Payment.captured(order_id, amount, outcome.processor_charge_id)
+        payment = Payment.captured(order_id, customer_id, amount, outcome.processor_charge_id)
     else:
-        payment = Payment.declined(order_id, amount, outcome.decline_reason or "declined",
+        payment = Payment.declined(order_id, customer_id, amount, outcome.decline_reason or "declined",
                                    outcome.processor_charge_id)
     try:
         payments.add(payment)
@@ -76,8 +78,15 @@ def refund_order(
     return refunded
 
 
-def get_payment(payments: AbstractPaymentRepository, payment_id: str) -> Payment:
+def get_payment(payments: AbstractPaymentRepository, caller: Caller, payment_id: str) -> Payment:
+    """The payment of one of the caller's orders, or any payment for staff.
+
+    Another customer's payment is not found, exactly as an unknown id is: the answer does
+    not tell a caller which ids exist."""
     order_id = order_id_of(payment_id)
     if order_id is None:
         raise PaymentNotFound(payment_id)
-    return payments.get(order_id)
+    payment = payments.get(order_id)
+    if not caller.may_act_for(payment.customer_id):
+        raise PaymentNotFound(payment_id)
+    return payment

@@ -97,11 +97,11 @@ class ProductPageResponse(BaseModel):
     next_cursor: str | None
 
 
-@lambda_endpoint(body=CreateProductRequest, responses={201: ProductResponse}, errors=(409,))
+@lambda_endpoint(body=CreateProductRequest, responses={201: ProductResponse}, errors=(403, 409))
 def create_product(request: ApiRequest) -> ApiResponse:
     body = request.parse_body(CreateProductRequest)
     product = service.create_product(
-        products, sku=body.sku, name=body.name, description=body.description, price=body.price.to_money()
+        products, request.authenticated(), sku=body.sku, name=body.name, description=body.description, price=body.price.to_money()
     )
     return ApiResponse(201, ProductResponse.of(product),
                        {"Location": f"/products/{product.id}"})
@@ -123,16 +123,16 @@ def list_products(request: ApiRequest) -> ApiResponse:
     ))
 
 
-@lambda_endpoint(body=UpdateProductRequest, responses={200: ProductResponse}, errors=(404, 409))
+@lambda_endpoint(body=UpdateProductRequest, responses={200: ProductResponse}, errors=(403, 404, 409))
 def update_product(request: ApiRequest) -> ApiResponse:
     changes = request.parse_body(UpdateProductRequest)
     if changes.price is not None:
         changes = changes.model_copy(update={"price": changes.price.to_money()})
-    product = service.update_product(products, request.path_params["product_id"], changes)
+    product = service.update_product(products, request.authenticated(), request.path_params["product_id"], changes)
     return ApiResponse(200, ProductResponse.of(product))
 
 
-@lambda_endpoint(responses={204: None}, errors=(404,))
+@lambda_endpoint(responses={204: None}, errors=(403, 404))
 def delete_product(request: ApiRequest) -> ApiResponse:
-    service.delete_product(products, request.path_params["product_id"])
+    service.delete_product(products, request.authenticated(), request.path_params["product_id"])
     return ApiResponse(204)

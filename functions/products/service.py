@@ -1,13 +1,18 @@
-"""Catalog use cases. They talk to the repository port, never to DynamoDB."""
+"""Catalog use cases. They talk to the repository port, never to DynamoDB.
+
+Anyone with an API key reads the catalog; only staff change it, checked before anything is written.
+"""
 from __future__ import annotations
 
 from products.domain import Money, Product, ProductChanges
 from products.repository import AbstractProductRepository, ProductPage
+from shared.caller import Caller
 
 
 def create_product(
-    products: AbstractProductRepository, *, sku: str, name: str, description: str, price: Money
+    products: AbstractProductRepository, caller: Caller, *, sku: str, name: str, description: str, price: Money
 ) -> Product:
+    caller.require_staff()
     product = Product.create(sku=sku, name=name, description=description, price=price)
     products.add(product)
     return product
@@ -21,14 +26,18 @@ def list_products(products: AbstractProductRepository, limit: int, cursor: str |
     return products.list(limit, cursor)
 
 
-def update_product(products: AbstractProductRepository, product_id: str, changes: ProductChanges) -> Product:
+def update_product(
+    products: AbstractProductRepository, caller: Caller, product_id: str, changes: ProductChanges
+) -> Product:
+    caller.require_staff()
     current = products.get(product_id)
     updated = current.apply(changes)
     products.replace(current, updated)
     return updated
 
 
-def delete_product(products: AbstractProductRepository, product_id: str) -> None:
+def delete_product(products: AbstractProductRepository, caller: Caller, product_id: str) -> None:
+    caller.require_staff()
     products.remove(products.get(product_id))
 
 

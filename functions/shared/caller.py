@@ -25,6 +25,8 @@ class Caller:
     user_id: str  # the token's `sub`: the one id of a person across every service
     email: str
     groups: frozenset[str] = frozenset()
+    # The token's `name` claim, if the user pool has one for them: a new profile's name.
+    name: str | None = None
 
     @property
     def is_staff(self) -> bool:
@@ -54,4 +56,5 @@ def caller_from_claims(claims: Mapping[str, Any] | None) -> Caller | None:
     if not claims or not claims.get("sub"):
         return None
     return Caller(user_id=str(claims["sub"]), email=str(claims.get("email") or ""),
-                  groups=parse_groups(claims.get("cognito:groups")))
+                  groups=parse_groups(claims.get("cognito:groups")),
+                  name=str(claims["name"]) if claims.get("name") else None)

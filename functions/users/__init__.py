@@ -1,1 +1,1 @@
-"""Customers: an account per email address (unique, case-insensitive)."""
+"""Customers' profiles: one per person of the user pool (keyed by `sub`), one per email address (case-insensitive)."""

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, EmailStr
+from pydantic import BaseModel, ConfigDict
 
 from shared.http import ApiRequest, ApiResponse, lambda_endpoint
 from users import service
@@ -13,12 +13,10 @@ from users.repository import DynamoDBUserRepository
 users = DynamoDBUserRepository()
 
 
-class CreateUserRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
-        {"email": "ada@example.com", "name": "Ada Lovelace"},
-    ]})
+class UpdateProfileRequest(BaseModel):
+    # The email is the user pool's (and verified there): only the name is changed here.
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"name": "Ada Lovelace"}]})
 
-    email: EmailStr
     name: UserName
 
 
@@ -33,13 +31,18 @@ class UserResponse(BaseModel):
         return cls.model_validate(user, from_attributes=True)
 
 
-@lambda_endpoint(body=CreateUserRequest, responses={201: UserResponse}, errors=(409,))
-def create_user(request: ApiRequest) -> ApiResponse:
-    body = request.parse_body(CreateUserRequest)
-    user = service.register_user(users, email=body.email, name=body.name)
-    return ApiResponse(201, UserResponse.of(user), {"Location": f"/users/{user.id}"})
+@lambda_endpoint(responses={200: UserResponse}, errors=(409,))
+def get_my_profile(request: ApiRequest) -> ApiResponse:
+    return ApiResponse(200, UserResponse.of(service.profile_of(users, request.authenticated())))
 
 
-@lambda_endpoint(responses={200: UserResponse}, errors=(404,))
+@lambda_endpoint(body=UpdateProfileRequest, responses={200: UserResponse}, errors=(409,))
+def update_my_profile(request: ApiRequest) -> ApiResponse:
+    body = request.parse_body(UpdateProfileRequest)
+    return ApiResponse(200, UserResponse.of(service.rename(users, request.authenticated(), body.name)))
+
+
+@lambda_endpoint(responses={200: UserResponse}, errors=(403, 404))
 def get_user(request: ApiRequest) -> ApiResponse:
-    return ApiResponse(200, UserResponse.of(service.get_user(users, request.path_params["user_id"])))
+    user = service.get_user(users, request.authenticated(), request.path_params["user_id"])
+    return ApiResponse(200, UserResponse.of(user))

@@ -1,7 +1,7 @@
 """Users table access: the port the service uses, and its DynamoDB adapter.
 
 Table layout (one table for the service):
-  pk = USER#<id>       the user
+  pk = USER#<id>       the user (id: the person's `sub` in the user pool)
   pk = EMAIL#<email>   a claim on the case-folded email, written in the same
                        transaction as the user, so an email is registered once.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 import abc
 
 from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
@@ -21,7 +21,7 @@ from shared.dynamodb import (
     table_name_from_env,
     translate_outages,
 )
-from users.domain import EmailAlreadyRegistered, User, UserNotFound
+from users.domain import EmailAlreadyRegistered, User, UserAlreadyExists, UserNotFound
 
 TABLE_NAME = table_name_from_env("USERS_TABLE")
 DEPENDENCY = "users table"
@@ -30,11 +30,16 @@ DEPENDENCY = "users table"
 class AbstractUserRepository(abc.ABC):
     @abc.abstractmethod
     def add(self, user: User) -> None:
-        """Store a new user; raise EmailAlreadyRegistered if the email is taken."""
+        """Store a new user; raise UserAlreadyExists if the id is stored already, else
+        EmailAlreadyRegistered if the email is taken."""
 
     @abc.abstractmethod
     def get(self, user_id: str) -> User:
         """Return the user or raise UserNotFound."""
+
+    @abc.abstractmethod
+    def replace(self, user: User) -> None:
+        """Store a changed user (same id and email); raise UserNotFound if it is not stored."""
 
 
 class UserEntry(Model):
@@ -61,16 +66,30 @@ class EmailClaim(Model):
 
 class DynamoDBUserRepository(AbstractUserRepository):
     def add(self, user: User) -> None:
-        entry = UserEntry(pk=f"USER#{user.id}", id=user.id, email=user.email, name=user.name,
-                          created_at=user.created_at)
+        entry = _entry_of(user)
         claim = EmailClaim(pk=f"EMAIL#{user.email_key}", user_id=user.id)
         try:
             with translate_outages(DEPENDENCY), TransactWrite(connection=create_connection()) as tx:
                 tx.save(entry, condition=UserEntry.pk.does_not_exist())
                 tx.save(claim, condition=EmailClaim.pk.does_not_exist())
         except TransactWriteError as error:
-            if 1 in failed_conditions(error):
+            failed = failed_conditions(error)
+            # The same person's concurrent first request fails both conditions (its claim
+            # on the email is the same as ours): the profile exists, the email is theirs.
+            if 0 in failed:
+                raise UserAlreadyExists(user.id) from error
+            if 1 in failed:
                 raise EmailAlreadyRegistered(user.email) from error
+            raise
+
+    def replace(self, user: User) -> None:
+        # The email, and so its claim, never changes here: one conditional put of the user.
+        try:
+            with translate_outages(DEPENDENCY):
+                _entry_of(user).save(condition=UserEntry.pk.exists())
+        except PutError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                raise UserNotFound(user.id) from error
             raise
 
     def get(self, user_id: str) -> User:
@@ -79,3 +98,7 @@ class DynamoDBUserRepository(AbstractUserRepository):
                 return UserEntry.get(f"USER#{user_id}", consistent_read=True).to_domain()
             except DoesNotExist:
                 raise UserNotFound(user_id) from None
+
+
+def _entry_of(user: User) -> UserEntry:
+    return UserEntry(pk=f"USER#{user.id}", id=user.id, email=user.email, name=user.name, created_at=user.created_at)

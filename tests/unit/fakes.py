@@ -8,7 +8,7 @@ from __future__ import annotations
 from products.domain import Product, ProductModifiedConcurrently, ProductNotFound, SkuAlreadyExists
 from products.repository import AbstractProductRepository, ProductPage
 from shared.errors import FieldError, InvalidInput
-from users.domain import EmailAlreadyRegistered, User, UserNotFound
+from users.domain import EmailAlreadyRegistered, User, UserAlreadyExists, UserNotFound
 from users.repository import AbstractUserRepository
 
 
@@ -70,6 +70,8 @@ class FakeUserRepository(AbstractUserRepository):
         self.email_owners: dict[str, str] = {}
 
     def add(self, user: User) -> None:
+        if user.id in self.users:
+            raise UserAlreadyExists(user.id)
         if user.email_key in self.email_owners:
             raise EmailAlreadyRegistered(user.email)
         self.users[user.id] = user
@@ -80,3 +82,8 @@ class FakeUserRepository(AbstractUserRepository):
             return self.users[user_id]
         except KeyError:
             raise UserNotFound(user_id) from None
+
+    def replace(self, user: User) -> None:
+        if user.id not in self.users:
+            raise UserNotFound(user.id)
+        self.users[user.id] = user

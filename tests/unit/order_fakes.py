@@ -25,11 +25,10 @@ from orders.ports import (
     AbstractEventPublisher,
     AbstractInventory,
     AbstractPayments,
-    AbstractUserDirectory,
 )
 from orders.repository import AbstractOrderRepository, OrderPage
 from orders.service import OrderServices
-from payments.contracts import ChargeAmount, PaymentResult
+from payments.contracts import ChargeOrder, PaymentResult
 from products.contracts import LookupProductsResult, ProductSnapshot
 from products.domain import Money
 from shared.errors import DependencyUnavailable, FieldError, InvalidInput
@@ -121,14 +120,6 @@ class FakeCatalog(AbstractCatalog):
             products=[self.products[p] for p in asked if p in self.products],
             missing_product_ids=[p for p in asked if p not in self.products],
         )
-
-
-class FakeUserDirectory(AbstractUserDirectory):
-    def __init__(self, *user_ids: str) -> None:
-        self.user_ids = set(user_ids)
-
-    def exists(self, user_id: str) -> bool:
-        return user_id in self.user_ids
 
 
 @dataclass
@@ -225,6 +216,8 @@ class FakePayments(AbstractPayments):
     def __init__(self) -> None:
         self.payments: dict[str, PaymentResult] = {}
         self.charge_calls: list[str] = []
+        # The customer each order's charge named (payments keeps it for who may read the payment).
+        self.customers: dict[str, str | None] = {}
         self.refund_calls: list[str] = []
         self.refunded: list[str] = []
 
@@ -233,8 +226,10 @@ class FakePayments(AbstractPayments):
         """Orders charged at the card processor (captured, refunded or not since)."""
         return [order_id for order_id, p in self.payments.items() if p.decline_reason is None]
 
-    def charge(self, order_id: str, amount: ChargeAmount, payment_token: str) -> PaymentResult:
+    def charge(self, command: ChargeOrder) -> PaymentResult:
+        order_id, amount, payment_token = command.order_id, command.amount, command.payment_token
         self.charge_calls.append(order_id)
+        self.customers[order_id] = command.customer_id
         if order_id in self.payments:
             return self.payments[order_id]
         if payment_token == "tok_unavailable":
@@ -295,11 +290,10 @@ class FakeEventPublisher(AbstractEventPublisher):
 
 
 def fake_services(orders: AbstractOrderRepository | None = None, **changes: object) -> OrderServices:
-    """OrderServices wired to fakes (an empty catalog, no users, no stock) unless given."""
+    """OrderServices wired to fakes (an empty catalog, no stock) unless given."""
     services = OrderServices(
         orders=orders or FakeOrderRepository(),
         catalog=FakeCatalog(),
-        users=FakeUserDirectory(),
         inventory=FakeInventory(),
         payments=FakePayments(),
         events=FakeEventPublisher(),

@@ -4,7 +4,6 @@ from pydantic import TypeAdapter
 from infra.deploy import EMULATOR_CONCURRENCY, WARM_UP
 from inventory.contracts import InventoryCommand, ReleaseStock
 from products.contracts import LookupProducts
-from users.contracts import LookupUser
 from shared.invocation import INVOKE_TIMEOUT_SECONDS, THROTTLED_RETRY_SECONDS
 from infra.template import load_template, resources_of_type
 
@@ -17,22 +16,21 @@ def test_every_capped_function_is_a_stack_output_naming_a_function():
         assert limit >= 1  # 0 would disable the function
 
 
-def test_placing_an_order_fits_two_capped_lookups_in_its_timeout():
+def test_placing_an_order_fits_the_capped_catalog_lookup_in_its_timeout():
     functions = resources_of_type("AWS::Serverless::Function")
     place_order = functions["PlaceOrderFunction"]["Properties"]["Timeout"]
     callees = [functions[name]["Properties"]["Timeout"] for name in (
-        "ProductLookupFunction", "UserLookupFunction", "InventoryReservationsFunction", "PaymentCommandsFunction")]
+        "ProductLookupFunction", "InventoryReservationsFunction", "PaymentCommandsFunction")]
 
     # A callee times out before its caller stops waiting: the caller gets a FunctionError.
     assert all(timeout < INVOKE_TIMEOUT_SECONDS for timeout in callees)
-    # Throttled attempts overlap in the worst case only on the emulator; a single lookup's
-    # throttling and wait, plus the other's wait, stay below the function's limit.
-    assert THROTTLED_RETRY_SECONDS + 2 * INVOKE_TIMEOUT_SECONDS <= place_order
+    # Throttled attempts happen only on the emulator; the catalog lookup's throttling and
+    # wait stay below the function's limit (the customer is the token's: no user lookup).
+    assert THROTTLED_RETRY_SECONDS + INVOKE_TIMEOUT_SECONDS <= place_order
 
 
 def test_workers_warm_up_with_commands_their_contracts_accept():
     assert set(WARM_UP) <= set(EMULATOR_CONCURRENCY)
     LookupProducts.model_validate(WARM_UP["ProductLookupFunctionName"])
-    LookupUser.model_validate(WARM_UP["UserLookupFunctionName"])
     release = TypeAdapter(InventoryCommand).validate_python(WARM_UP["InventoryReservationsFunctionName"])
     assert isinstance(release, ReleaseStock)  # changes nothing for an order that holds nothing

@@ -114,7 +114,7 @@ def test_an_escaped_lone_surrogate_is_a_400_not_a_500(tables):
 
 @pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", "application/xml",
                                           "text/json", "application/json; charset=iso-8859-1", None])
-@pytest.mark.parametrize("function_id", ["CreateProductFunction", "CreateUserFunction", "UpdateProductFunction",
+@pytest.mark.parametrize("function_id", ["CreateProductFunction", "UpdateMyProfileFunction", "UpdateProductFunction",
                                          "SetStockFunction", "PlaceOrderFunction"])
 def test_a_body_in_another_media_type_is_a_415_json_error(tables, function_id, content_type):
     event = with_header(with_header(sample_event(function_id), "Content-Type", None), "content-type", None)

@@ -20,6 +20,7 @@ from inventory import handlers, service
 from inventory.domain import Line, Reservation
 from shared.errors import DependencyUnavailable
 from infra.template import load_template, resources_of_type
+from tests.unit.callers import CUSTOMER, as_caller
 from tests.unit.inventory_fakes import FakeCatalog, FakeStockRepository
 
 EVENTS_DIR = Path(__file__).resolve().parents[2] / "events"
@@ -348,3 +349,14 @@ def test_a_reservation_ttl_that_is_not_a_positive_whole_number_fails_at_start(mo
 
     with pytest.raises(RuntimeError, match="RESERVATION_TTL_SECONDS"):
         handlers._reservation_ttl()
+
+
+def test_a_customer_setting_stock_is_403_json_and_nothing_is_stored(tables, catalog):
+    event = as_caller(sample_event("SetStockFunction"), CUSTOMER)
+
+    result = invoke("SetStockFunction", event)
+
+    assert result["statusCode"] == 403
+    assert json.loads(result["body"]) == {"code": "forbidden", "message": "Only staff may do this"}
+    assert stored_items(tables["InventoryTable"]) == {}
+    assert catalog.asked == []

@@ -12,7 +12,8 @@ import pytest
 
 from inventory import service
 from inventory.domain import COMMIT, RELEASE, RESTOCK, Line, Reservation, StockNotFound, Transition, UnknownProduct
-from shared.errors import DependencyUnavailable
+from shared.errors import DependencyUnavailable, Forbidden
+from tests.unit.callers import CUSTOMER, STAFF
 from tests.unit.inventory_fakes import FakeCatalog, FakeStockRepository
 
 NOW = datetime(2026, 11, 25, 14, 0, tzinfo=timezone.utc)
@@ -39,7 +40,7 @@ def counters(stock, product_id: str = "p1") -> tuple[int, int, int]:
 def test_set_and_get_stock():
     stock = FakeStockRepository()
 
-    item = service.set_stock(stock, FakeCatalog("p9"), "p9", 4)
+    item = service.set_stock(stock, FakeCatalog("p9"), STAFF, "p9", 4)
 
     assert service.get_stock(stock, "p9") == item
     assert (item.product_id, item.on_hand, item.reserved, item.available) == ("p9", 4, 0, 4)
@@ -51,9 +52,20 @@ def test_stock_is_set_for_catalog_products_only_and_nothing_is_stored_otherwise(
     stock, catalog = FakeStockRepository(), FakeCatalog("p9")
 
     with pytest.raises(UnknownProduct, match="ghost-1 is not in the catalog"):
-        service.set_stock(stock, catalog, "ghost-1", 4)
+        service.set_stock(stock, catalog, STAFF, "ghost-1", 4)
 
     assert stock.items == {}
+
+
+def test_a_customer_may_not_set_stock_and_nothing_changes(stock):
+    catalog = FakeCatalog("p1")
+    before = counters(stock)
+
+    with pytest.raises(Forbidden):
+        service.set_stock(stock, catalog, CUSTOMER, "p1", 99)
+
+    assert counters(stock) == before
+    assert catalog.asked == []  # refused before anything else is asked
 
 
 def test_a_catalog_outage_sets_no_stock():
@@ -61,7 +73,7 @@ def test_a_catalog_outage_sets_no_stock():
     catalog.down = True
 
     with pytest.raises(DependencyUnavailable):
-        service.set_stock(stock, catalog, "p9", 4)
+        service.set_stock(stock, catalog, STAFF, "p9", 4)
 
     assert stock.items == {}
 

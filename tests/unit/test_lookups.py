@@ -1,4 +1,4 @@
-"""The lookup functions other services invoke, with the sample events in events/, against moto."""
+"""The catalog's lookup function other services invoke, with the sample events in events/, against moto."""
 from __future__ import annotations
 
 import json
@@ -13,10 +13,6 @@ from products.contracts import LookupProductsResult
 from products.domain import Money, Product, ProductNotFound
 from products.lookups import lookup_products
 from products.repository import AbstractProductRepository, DynamoDBProductRepository, ProductPage
-from users.contracts import LookupUserResult
-from users.domain import User
-from users.lookups import lookup_user
-from users.repository import DynamoDBUserRepository
 
 EVENTS = Path(__file__).resolve().parents[2] / "events"
 NOW = datetime(2026, 11, 25, 14, 0, tzinfo=timezone.utc)
@@ -127,22 +123,3 @@ def test_product_lookup_outside_the_contract_raises(tables, payload):
     with pytest.raises(ValidationError):
         lookup_products(payload, None)
 
-
-def test_user_lookup_event_finds_a_registered_user(tables):
-    user_id = event("UserLookupFunction.json")["user_id"]
-    DynamoDBUserRepository().add(User(id=user_id, email="ada@example.com", name="Ada", created_at=NOW))
-
-    result = lookup_user(event("UserLookupFunction.json"), None)
-
-    assert result == {"user_id": user_id, "exists": True}
-    assert LookupUserResult.model_validate(result).exists is True
-
-
-def test_user_lookup_of_an_unknown_user_is_an_answer(tables):
-    assert lookup_user({"user_id": "nobody"}, None) == {"user_id": "nobody", "exists": False}
-
-
-@pytest.mark.parametrize("payload", [{}, {"user_id": ""}, {"user_id": "u1", "email": "a@b.c"}])
-def test_user_lookup_outside_the_contract_raises(tables, payload):
-    with pytest.raises(ValidationError):
-        lookup_user(payload, None)

@@ -34,8 +34,9 @@ from products.domain import Money
 from shared import invocation
 from shared.observability import NAMESPACE, log_scope, logger, metrics
 from tests.unit.api_events import with_body, with_header, with_path_param
-from tests.unit.order_fakes import FakeCatalog, FakeInventory, FakeUserDirectory, fake_services
-from tests.unit.test_orders_handlers import PRODUCT_ID, USER_ID, LambdaContext, call, sample
+from tests.unit.callers import CUSTOMER
+from tests.unit.order_fakes import FakeCatalog, FakeInventory, fake_services
+from tests.unit.test_orders_handlers import PRODUCT_ID, LambdaContext, call, sample
 
 CORRELATION_ID = "obs-corr-0001"
 OTHER_PRODUCT = "3f2504e0-4f89-41d3-9a0c-0305e82c3301"
@@ -131,11 +132,11 @@ def lambdas(tables, monkeypatch) -> InProcessLambda:
 
 @pytest.fixture
 def wired(tables, lambdas):
-    """The orders service as deployed, but for the catalog, users and queues: the orders table
+    """The orders service as deployed, but for the catalog and queues: the orders table
     (moto), and inventory and payments reached through their real command handlers."""
     catalog = FakeCatalog(ProductSnapshot(id=PRODUCT_ID, sku="TSH-ORG-BLK-M", name="T-shirt",
                                           price=Money(amount=2499, currency="EUR")))
-    services = fake_services(orders=DynamoDBOrderRepository(), catalog=catalog, users=FakeUserDirectory(USER_ID),
+    services = fake_services(orders=DynamoDBOrderRepository(), catalog=catalog,
                              inventory=LambdaInventory("inventory-fn"), payments=LambdaPayments("payments-fn"))
     with override_services(services):
         yield services
@@ -144,7 +145,7 @@ def wired(tables, lambdas):
 def place(correlation_id: str = CORRELATION_ID, token: str = "tok_visa", quantity: int = 2) -> dict:
     event = with_header(sample("PlaceOrderFunction"), "x-correlation-id", correlation_id)
     event = with_header(event, "Idempotency-Key", uuid.uuid4().hex)
-    event = with_body(event, {"user_id": USER_ID, "payment_token": token,
+    event = with_body(event, {"payment_token": token,
                               "lines": [{"product_id": PRODUCT_ID, "quantity": quantity}]})
     status, _, body = call(order_handlers.place_order, event)
     assert status == 202, body
@@ -230,13 +231,13 @@ def test_only_commands_that_declare_it_are_sent_the_correlation_id(lambdas, monk
 # ---------------------------------------------------------------- (c) nothing leaks
 
 def test_keys_of_one_record_do_not_reach_the_next_record_or_the_next_invocation(printed, tables):
-    services = fake_services(catalog=FakeCatalog(), users=FakeUserDirectory(USER_ID),
+    services = fake_services(catalog=FakeCatalog(),
                              inventory=FakeInventory(**{PRODUCT_ID: 10}))
     services.catalog.add(PRODUCT_ID, 1000)
     with override_services(services):
-        first = service.place_order(services, user_id=USER_ID, lines=[service.RequestedLine(PRODUCT_ID, 1)],
+        first = service.place_order(services, CUSTOMER, lines=[service.RequestedLine(PRODUCT_ID, 1)],
                                     payment_token="tok_visa", correlation_id="corr-first")
-        second = service.place_order(services, user_id=USER_ID, lines=[service.RequestedLine(PRODUCT_ID, 1)],
+        second = service.place_order(services, CUSTOMER, lines=[service.RequestedLine(PRODUCT_ID, 1)],
                                      payment_token="tok_visa", correlation_id="corr-second")
         logger.clear_state()
         printed()
@@ -296,13 +297,13 @@ def test_placing_an_order_emits_orders_placed(wired, printed):
 
 
 def test_a_batch_flushes_its_counts_once_and_each_failure_with_its_reason(printed, aws):
-    services = fake_services(catalog=FakeCatalog(), users=FakeUserDirectory(USER_ID),
+    services = fake_services(catalog=FakeCatalog(),
                              inventory=FakeInventory(**{PRODUCT_ID: 10, OTHER_PRODUCT: 1}))
     services.catalog.add(PRODUCT_ID, 1000)
     services.catalog.add(OTHER_PRODUCT, 1000)
 
     def new(token: str, product: str = PRODUCT_ID, quantity: int = 1):
-        return service.place_order(services, user_id=USER_ID, lines=[service.RequestedLine(product, quantity)],
+        return service.place_order(services, CUSTOMER, lines=[service.RequestedLine(product, quantity)],
                                    payment_token=token, correlation_id=uuid.uuid4().hex)
 
     orders = [new("tok_visa"), new("tok_visa"), new("tok_declined"), new("tok_visa", OTHER_PRODUCT, 2)]

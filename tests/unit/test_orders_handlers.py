@@ -1,7 +1,7 @@
 """The orders API's Lambda handlers, driven by the sample events in events/.
 
 The orders table (orders and Powertools' idempotency records) is moto's, built from
-the template. What the handlers reach through `create_services()` (catalog, users,
+the template. What the handlers reach through `create_services()` (catalog,
 inventory, payments, queues) is replaced by fakes with `orders.bootstrap.override_services`.
 """
 from __future__ import annotations
@@ -23,11 +23,12 @@ from orders.service import OrderServices
 from products.contracts import ProductSnapshot
 from products.domain import Money
 from tests.unit.api_events import with_body, with_header, with_path_param, with_query
-from tests.unit.order_fakes import FakeCatalog, FakeInventory, FakeUserDirectory, fake_services
+from tests.unit.callers import CUSTOMER, OTHER_CUSTOMER, STAFF, as_caller
+from tests.unit.order_fakes import FakeCatalog, FakeInventory, fake_services
 from tests.unit.stored import stored_items
 
 EVENTS = Path(__file__).resolve().parents[2] / "events"
-USER_ID = "7c9e6679-7425-40de-944b-e07fc1f90ae7"
+USER_ID = CUSTOMER.user_id  # the customer of the sample events
 PRODUCT_ID = "0f8fad5b-d9cb-469f-a165-70867728950e"
 SAMPLE_ORDER_ID = "9f1c3e5a-7b2d-4c8e-a6f0-1d3b5e7a9c2f"
 ORDER_FIELDS = {"id", "user_id", "status", "status_reason", "lines", "total", "payment_id",
@@ -81,7 +82,7 @@ def services(tables) -> OrderServices:
     catalog = FakeCatalog(ProductSnapshot(id=PRODUCT_ID, sku="TSH-ORG-BLK-M",
                                           name="Organic cotton T-shirt, black, M",
                                           price=Money(amount=2499, currency="EUR")))
-    wired = fake_services(orders=DynamoDBOrderRepository(), catalog=catalog, users=FakeUserDirectory(USER_ID),
+    wired = fake_services(orders=DynamoDBOrderRepository(), catalog=catalog,
                           inventory=FakeInventory(**{PRODUCT_ID: 10}))
     with override_services(wired):
         yield wired
@@ -97,7 +98,12 @@ def test_the_seam_is_in_place_only_inside_the_block(tables):
 
 def test_sample_events_agree_with_each_other():
     placed = json.loads(sample("PlaceOrderFunction")["body"])
-    assert placed["user_id"] == sample("ListUserOrdersFunction")["pathParameters"]["user_id"] == USER_ID
+    for name in ("PlaceOrderFunction", "GetOrderFunction", "CancelOrderFunction", "ListMyOrdersFunction"):
+        claims = sample(name)["requestContext"]["authorizer"]["claims"]
+        assert (claims["sub"], claims.get("cognito:groups")) == (USER_ID, None)  # a customer
+    staff = sample("ListUserOrdersFunction")["requestContext"]["authorizer"]["claims"]
+    assert (staff["sub"], staff["cognito:groups"]) == (STAFF.user_id, "admin")
+    assert sample("ListUserOrdersFunction")["pathParameters"]["user_id"] == USER_ID
     assert placed["lines"][0]["product_id"] == PRODUCT_ID
     assert sample("PlaceOrderFunction")["headers"]["Idempotency-Key"]
     for name in ("GetOrderFunction", "CancelOrderFunction"):
@@ -260,18 +266,18 @@ def test_another_key_places_another_order(services, tables):
     [
         ({"user_id": "", "lines": [{"product_id": PRODUCT_ID, "quantity": 0}], "payment_token": "tok_visa"},
          ["user_id", "lines.0.quantity"]),
-        ({"user_id": USER_ID, "lines": [], "payment_token": "tok_visa"}, ["lines"]),
-        ({"user_id": USER_ID, "lines": [{"product_id": PRODUCT_ID, "quantity": "2"}],
+        ({"lines": [], "payment_token": "tok_visa"}, ["lines"]),
+        ({"lines": [{"product_id": PRODUCT_ID, "quantity": "2"}],
           "payment_token": "tok_visa"}, ["lines.0.quantity"]),
-        ({"user_id": USER_ID, "lines": [{"product_id": PRODUCT_ID, "quantity": 1001}]},
+        ({"lines": [{"product_id": PRODUCT_ID, "quantity": 1001}]},
          ["lines.0.quantity", "payment_token"]),
-        ({"user_id": USER_ID, "lines": [{"product_id": PRODUCT_ID, "quantity": 1},
-                                        {"product_id": PRODUCT_ID, "quantity": 2}],
+        ({"lines": [{"product_id": PRODUCT_ID, "quantity": 1},
+                    {"product_id": PRODUCT_ID, "quantity": 2}],
           "payment_token": "tok_visa"}, ["lines"]),
-        ({"user_id": USER_ID, "lines": [{"product_id": PRODUCT_ID, "quantity": 1, "price": 1}],
+        ({"lines": [{"product_id": PRODUCT_ID, "quantity": 1, "price": 1}],
           "payment_token": "tok_visa", "total": 1}, ["lines.0.price", "total"]),
     ],
-    ids=["blank user and zero quantity", "no lines", "quantity as text", "too many and no token",
+    ids=["a user and zero quantity", "no lines", "quantity as text", "too many and no token",
          "a product twice", "client-side prices"],
 )
 def test_place_order_with_an_invalid_body_is_400_naming_the_fields(services, tables, payload, fields):
@@ -290,18 +296,48 @@ def test_place_order_with_no_usable_body_is_400(services, raw):
     assert error_fields(body) == ["body"]
 
 
-def test_an_unknown_user_is_400_and_the_key_can_be_used_again(services, tables):
-    services.users.user_ids.clear()
+@pytest.mark.parametrize("user_id", [USER_ID, OTHER_CUSTOMER.user_id], ids=["own", "another's"])
+def test_a_user_id_in_the_body_is_400_and_places_nothing(services, tables, user_id):
+    # The customer is the token's subject: a body cannot name one, not even the caller.
+    payload = {"user_id": user_id, **json.loads(sample("PlaceOrderFunction")["body"])}
 
-    status, _, body = place()
+    status, _, body = place(with_body(sample("PlaceOrderFunction"), payload))
 
     assert status == 400
     assert error_fields(body) == ["user_id"]
     assert stored_orders(tables) == {} and idempotency_records(tables) == []
+    assert services.catalog.lookups == []
 
-    services.users.user_ids.add(USER_ID)
-    status, _, body = place()
+
+@pytest.mark.parametrize("caller", [OTHER_CUSTOMER, STAFF], ids=["another customer", "staff"])
+def test_an_order_is_placed_for_the_caller(services, caller):
+    status, _, body = place(as_caller(sample("PlaceOrderFunction"), caller))
+
+    assert (status, body["user_id"]) == (202, caller.user_id)
+    assert services.events.created[0].user_id == caller.user_id
+
+
+def test_without_a_verified_caller_placing_an_order_is_401_and_places_nothing(services, tables):
+    event = sample("PlaceOrderFunction")
+    del event["requestContext"]["authorizer"]
+
+    status, _, body = place(event)
+
+    assert (status, body["code"]) == (401, "unauthenticated")
+    assert stored_orders(tables) == {} and idempotency_records(tables) == []
+
+
+def test_the_same_key_and_body_from_another_customer_is_their_own_order(services, tables):
+    _, _, first = place()
+
+    status, _, theirs = place(as_caller(sample("PlaceOrderFunction"), OTHER_CUSTOMER))
+
     assert status == 202
+    assert theirs["id"] != first["id"]
+    assert (first["user_id"], theirs["user_id"]) == (USER_ID, OTHER_CUSTOMER.user_id)
+    assert place()[2] == first  # each customer's retry still replays their own
+    assert len(stored_orders(tables)) == 2
+    assert len(idempotency_records(tables)) == 2
 
 
 def test_an_unknown_product_is_400_naming_its_line(services):
@@ -333,8 +369,9 @@ def test_queues_down_is_503_with_nothing_left_behind_and_the_retry_succeeds(serv
 # ---------------------------------------------------------------- GET /orders/{order_id}
 
 
-def get_order(order_id: str) -> tuple[int, dict, Any]:
-    return call(handlers.get_order, with_path_param(sample("GetOrderFunction"), "order_id", order_id))
+def get_order(order_id: str, caller=CUSTOMER) -> tuple[int, dict, Any]:
+    event = with_path_param(sample("GetOrderFunction"), "order_id", order_id)
+    return call(handlers.get_order, as_caller(event, caller))
 
 
 def test_get_order_answers_what_was_placed(services):
@@ -354,6 +391,25 @@ def test_get_order_shows_the_outcome_of_processing(services):
 
     assert (body["status"], body["payment_id"]) == ("CONFIRMED", f"pay_{placed['id']}")
     assert body["created_at"] == placed["created_at"] and body["updated_at"] > placed["updated_at"]
+
+
+def test_staff_get_any_order(services):
+    _, _, placed = place()
+
+    status, _, body = get_order(placed["id"], STAFF)
+
+    assert (status, body) == (200, placed)
+
+
+def test_another_customers_order_is_404_with_the_body_of_an_unknown_one(services):
+    _, _, placed = place()
+
+    status, _, body = get_order(placed["id"], OTHER_CUSTOMER)
+    unknown = get_order(SAMPLE_ORDER_ID, OTHER_CUSTOMER)
+
+    assert status == unknown[0] == 404
+    assert body == {"code": "not_found", "message": f"Order {placed['id']} not found"}
+    assert unknown[2] == {"code": "not_found", "message": f"Order {SAMPLE_ORDER_ID} not found"}
 
 
 def test_get_order_sample_event_for_an_unknown_order_is_404(services):
@@ -443,11 +499,47 @@ def test_list_user_orders_of_a_user_without_orders_is_empty(services):
     assert (status, body) == (200, {"items": [], "next_cursor": None})
 
 
+@pytest.mark.parametrize("user_id", [USER_ID, OTHER_CUSTOMER.user_id], ids=["own", "another's"])
+def test_a_customer_listing_orders_by_user_id_is_403(services, user_id):
+    place_several(1)
+    event = with_path_param(sample("ListUserOrdersFunction"), "user_id", user_id)
+
+    status, _, body = call(handlers.list_user_orders, as_caller(event, CUSTOMER))
+
+    assert (status, body["code"]) == (403, "forbidden")
+
+
+# ---------------------------------------------------------------- GET /users/me/orders
+
+
+def test_list_my_orders_sample_event_lists_the_callers_orders_only(services):
+    mine = place_several(2)
+    place(as_caller(sample("PlaceOrderFunction"), OTHER_CUSTOMER))
+
+    status, _, body = call(handlers.list_my_orders, sample("ListMyOrdersFunction"))
+
+    assert status == 200
+    assert [o["id"] for o in body["items"]] == list(reversed(mine))
+    assert {o["user_id"] for o in body["items"]} == {USER_ID}
+
+
+def test_list_my_orders_refuses_another_customers_cursor(services):
+    place_several(2)
+    _, _, mine = call(handlers.list_my_orders, with_query(sample("ListMyOrdersFunction"), {"limit": "1"}))
+    event = with_query(sample("ListMyOrdersFunction"), {"limit": "1", "cursor": mine["next_cursor"]})
+
+    status, _, body = call(handlers.list_my_orders, as_caller(event, OTHER_CUSTOMER))
+
+    assert status == 400
+    assert error_fields(body) == ["cursor"]
+
+
 # ---------------------------------------------------------------- POST /orders/{order_id}/cancel
 
 
-def cancel(order_id: str) -> tuple[int, dict, Any]:
-    return call(handlers.cancel_order, with_path_param(sample("CancelOrderFunction"), "order_id", order_id))
+def cancel(order_id: str, caller=CUSTOMER) -> tuple[int, dict, Any]:
+    event = with_path_param(sample("CancelOrderFunction"), "order_id", order_id)
+    return call(handlers.cancel_order, as_caller(event, caller))
 
 
 def test_cancel_a_pending_order_is_202_and_queues_the_compensation(services):
@@ -494,3 +586,22 @@ def test_cancel_sample_event_for_an_unknown_order_is_404(services):
 
     assert status == 404
     assert body["code"] == "not_found"
+
+
+def test_another_customer_cancelling_is_404_and_nothing_changes(services):
+    _, _, placed = place()
+    published = list(services.events.published)
+
+    status, _, body = cancel(placed["id"], OTHER_CUSTOMER)
+
+    assert (status, body) == (404, {"code": "not_found", "message": f"Order {placed['id']} not found"})
+    assert services.orders.get(placed["id"]).status is OrderStatus.PENDING
+    assert services.events.published == published
+
+
+def test_staff_cancel_any_order(services):
+    _, _, placed = place()
+
+    status, _, body = cancel(placed["id"], STAFF)
+
+    assert (status, body["status"], body["user_id"]) == (202, "CANCELLED", USER_ID)

@@ -10,19 +10,20 @@ from orders import service
 from orders.domain import IllegalTransition, Order, OrderModifiedConcurrently, OrderNotFound, OrderStatus
 from orders.events import OrderCancelled, OrderCreated, OrderUpdated
 from orders.service import OrderServices, RequestedLine
+from shared.caller import Caller
 from shared.errors import DependencyUnavailable, InvalidInput
+from tests.unit.callers import CUSTOMER, OTHER_CUSTOMER, STAFF
 from tests.unit.order_fakes import (
     FakeCatalog,
     FakeEventPublisher,
     FakeInventory,
     FakeOrderRepository,
     FakePayments,
-    FakeUserDirectory,
     fake_services,
 )
 
 S = OrderStatus
-USER = "user-1"
+USER = CUSTOMER.user_id
 
 
 @pytest.fixture
@@ -31,8 +32,7 @@ def services() -> OrderServices:
     catalog.add("p1", 2499)
     catalog.add("p2", 100)
     catalog.add("usd", 500, currency="USD")
-    return fake_services(catalog=catalog, users=FakeUserDirectory(USER),
-                         inventory=FakeInventory(p1=10, p2=5, usd=1))
+    return fake_services(catalog=catalog, inventory=FakeInventory(p1=10, p2=5, usd=1))
 
 
 # Typed views of the fakes inside `services`.
@@ -53,10 +53,10 @@ def events(services: OrderServices) -> FakeEventPublisher:
 
 
 def place(services: OrderServices, *lines: tuple[str, int], token: str = "tok_visa",
-          user: str = USER) -> Order:
+          caller: Caller = CUSTOMER) -> Order:
     return service.place_order(
         services,
-        user_id=user,
+        caller,
         lines=[RequestedLine(product_id, quantity) for product_id, quantity in lines or [("p1", 2)]],
         payment_token=token,
         correlation_id="corr-1",
@@ -114,13 +114,12 @@ def test_place_order_publishes_order_created(services):
     assert event.total == order.total
 
 
-def test_place_order_for_an_unknown_user_names_user_id(services):
-    with pytest.raises(InvalidInput) as raised:
-        place(services, user="nobody")
+@pytest.mark.parametrize("caller", [CUSTOMER, STAFF], ids=["customer", "staff"])
+def test_an_order_is_the_callers_own(services, caller):
+    order = place(services, caller=caller)
 
-    assert fields_of(raised.value) == ["user_id"]
-    assert "nobody" in raised.value.fields[0].message
-    assert repo(services).orders == {} and events(services).published == []
+    assert order.user_id == caller.user_id
+    assert events(services).created[0].user_id == caller.user_id
 
 
 def test_place_order_with_unknown_products_names_each_line(services):
@@ -301,7 +300,7 @@ def test_a_concurrent_worker_that_finished_first_wins(services):
 
 def test_cancelled_while_charging_refunds_the_capture_and_restocks(services):
     order = place(services, ("p1", 2))
-    once_before_save(services, lambda _: service.cancel_order(services, order.id),
+    once_before_save(services, lambda _: service.cancel_order(services, CUSTOMER, order.id),
                      when=lambda saving: saving.status is S.CONFIRMED)
 
     processed = service.process_order(services, order.id)
@@ -322,7 +321,7 @@ def test_cancelled_while_charging_refunds_the_capture_and_restocks(services):
 
 def test_cancelled_while_reserving_gives_the_stock_back(services):
     order = place(services, ("p1", 2))
-    once_before_save(services, lambda _: service.cancel_order(services, order.id))
+    once_before_save(services, lambda _: service.cancel_order(services, CUSTOMER, order.id))
 
     processed = service.process_order(services, order.id)
 
@@ -333,7 +332,7 @@ def test_cancelled_while_reserving_gives_the_stock_back(services):
 
 def test_cancelled_while_a_declined_charge_is_recorded_refunds_nothing(services):
     order = place(services, ("p1", 2), token="tok_declined")
-    once_before_save(services, lambda _: service.cancel_order(services, order.id),
+    once_before_save(services, lambda _: service.cancel_order(services, CUSTOMER, order.id),
                      when=lambda saving: saving.status is S.FAILED)
 
     processed = service.process_order(services, order.id)
@@ -369,7 +368,7 @@ def test_a_cancel_that_races_a_processor_write_is_retried_and_succeeds(services)
     order = place(services)
     processor_writes_before_each_cancel(services, [lambda current: current.reserve()])
 
-    cancelled = service.cancel_order(services, order.id)
+    cancelled = service.cancel_order(services, CUSTOMER, order.id)
 
     assert cancelled.status is S.CANCELLED
     assert repo(services).get(order.id) == cancelled
@@ -385,7 +384,7 @@ def test_a_cancel_racing_every_step_of_the_saga_still_succeeds(services):
         lambda current: current.confirm("pay_1"),
     ])
 
-    cancelled = service.cancel_order(services, order.id)
+    cancelled = service.cancel_order(services, CUSTOMER, order.id)
 
     assert (cancelled.status, cancelled.payment_id) == (S.CANCELLED, "pay_1")
 
@@ -395,7 +394,7 @@ def test_a_cancel_that_loses_the_race_to_a_final_failure_is_a_conflict(services)
     processor_writes_before_each_cancel(services, [lambda current: current.fail("out of stock: p1")])
 
     with pytest.raises(IllegalTransition):
-        service.cancel_order(services, order.id)
+        service.cancel_order(services, CUSTOMER, order.id)
 
     assert repo(services).get(order.id).status is S.FAILED
 
@@ -412,7 +411,7 @@ def test_a_cancel_retries_a_bounded_number_of_times_then_answers_409(services):
     repo(services).before_save = always_changed
 
     with pytest.raises(OrderModifiedConcurrently):
-        service.cancel_order(services, order.id)
+        service.cancel_order(services, CUSTOMER, order.id)
 
     assert len(attempts) == service.CANCEL_ATTEMPTS
     assert events(services).cancelled == []
@@ -430,7 +429,7 @@ def processed_to(services: OrderServices, status: OrderStatus) -> Order:
         except DependencyUnavailable:
             pass
     if status is S.CANCELLED:
-        service.cancel_order(services, order.id)
+        service.cancel_order(services, CUSTOMER, order.id)
     order = repo(services).get(order.id)
     assert order.status is status
     events(services).published.clear()
@@ -441,7 +440,7 @@ def processed_to(services: OrderServices, status: OrderStatus) -> Order:
 def test_cancel_order_publishes_order_updated_and_order_cancelled(services, status):
     order = processed_to(services, status)
 
-    cancelled = service.cancel_order(services, order.id)
+    cancelled = service.cancel_order(services, CUSTOMER, order.id)
 
     assert (cancelled.status, cancelled.version) == (S.CANCELLED, order.version + 1)
     assert repo(services).get(order.id) == cancelled
@@ -459,7 +458,7 @@ def test_cancel_of_a_failed_order_is_an_illegal_transition(services):
     order = processed_to(services, S.FAILED)
 
     with pytest.raises(IllegalTransition):
-        service.cancel_order(services, order.id)
+        service.cancel_order(services, CUSTOMER, order.id)
 
     assert repo(services).get(order.id) == order
     assert events(services).published == []
@@ -468,7 +467,7 @@ def test_cancel_of_a_failed_order_is_an_illegal_transition(services):
 def test_cancel_of_a_cancelled_order_changes_nothing_and_resends_the_compensation(services):
     order = processed_to(services, S.CANCELLED)
 
-    again = service.cancel_order(services, order.id)
+    again = service.cancel_order(services, CUSTOMER, order.id)
 
     assert again == repo(services).get(order.id) == order
     [resent] = [e for e in events(services).published if e.type == "order.cancelled"]
@@ -477,12 +476,44 @@ def test_cancel_of_a_cancelled_order_changes_nothing_and_resends_the_compensatio
 
 def test_cancel_of_an_unknown_order_is_not_found(services):
     with pytest.raises(OrderNotFound):
-        service.cancel_order(services, "missing")
+        service.cancel_order(services, CUSTOMER, "missing")
+
+
+def test_another_customer_cannot_cancel_an_order_it_is_not_found_and_nothing_changes(services):
+    order = place(services)
+    published = list(events(services).published)
+
+    with pytest.raises(OrderNotFound) as theirs:
+        service.cancel_order(services, OTHER_CUSTOMER, order.id)
+    with pytest.raises(OrderNotFound) as unknown:
+        service.cancel_order(services, OTHER_CUSTOMER, "missing")
+
+    assert theirs.value.message == f"Order {order.id} not found"
+    assert unknown.value.message == "Order missing not found"
+    assert repo(services).get(order.id) == order and repo(services).saved == []
+    assert events(services).published == published
+
+
+def test_staff_cancel_any_order(services):
+    order = place(services)
+
+    cancelled = service.cancel_order(services, STAFF, order.id)
+
+    assert (cancelled.status, cancelled.user_id) == (S.CANCELLED, CUSTOMER.user_id)
+    assert events(services).cancelled[0].order_id == order.id
+
+
+def test_the_charge_names_the_orders_customer(services):
+    order = place(services)
+
+    service.process_order(services, order.id)
+
+    assert payments(services).customers == {order.id: CUSTOMER.user_id}
 
 
 def test_compensating_a_confirmed_order_restocks_and_refunds(services):
     order = processed_to(services, S.CONFIRMED)
-    service.cancel_order(services, order.id)
+    service.cancel_order(services, CUSTOMER, order.id)
     [event] = events(services).cancelled
 
     service.compensate_cancelled(services, event)
@@ -498,7 +529,7 @@ def test_compensating_a_confirmed_order_restocks_and_refunds(services):
 @pytest.mark.parametrize("status", [S.PENDING, S.RESERVED], ids=lambda s: s.value)
 def test_compensating_an_unpaid_order_releases_and_never_refunds(services, status):
     order = processed_to(services, status)
-    service.cancel_order(services, order.id)
+    service.cancel_order(services, CUSTOMER, order.id)
     [event] = events(services).cancelled
     assert event.payment_id is None
 
@@ -561,11 +592,11 @@ def test_a_hold_that_expired_while_payments_were_down_refunds_and_fails(services
 class FakeUnavailableOnce(FakePayments):
     """Payments that are down for the first charge only."""
 
-    def charge(self, order_id, amount, payment_token):
+    def charge(self, command):
         if not self.charge_calls:
-            self.charge_calls.append(order_id)
+            self.charge_calls.append(command.order_id)
             raise DependencyUnavailable("payments service")
-        return super().charge(order_id, amount, payment_token)
+        return super().charge(command)
 
 
 # ---------------------------------------------------------------- the whole saga
@@ -576,7 +607,7 @@ def test_place_process_cancel_compensate_leaves_nothing_behind(services):
     service.process_order(services, order.id)
     assert_stock(services, "p2", on_hand=0, reserved=0)
 
-    service.cancel_order(services, order.id)
+    service.cancel_order(services, CUSTOMER, order.id)
     for event in events(services).cancelled:
         service.compensate_cancelled(services, event)
 

@@ -20,6 +20,7 @@ from products.repository import DynamoDBProductRepository, ProductEntry, SkuClai
 from shared.dynamodb import create_connection
 from shared.errors import DependencyUnavailable
 from tests.unit.api_events import (
+    FUNCTIONS,
     call_on_product,
     covered_functions,
     create_product,
@@ -105,8 +106,8 @@ def test_create_product_during_an_outage_is_503_and_writes_nothing(tables, dynam
     assert stored_items(tables["ProductsTable"]) == {}
 
 
-def test_register_user_during_an_outage_is_503_and_writes_nothing(tables, dynamodb_down):
-    result = invoke("CreateUserFunction", sample_event("CreateUserFunction"))
+def test_a_first_profile_during_an_outage_is_503_and_writes_nothing(tables, dynamodb_down):
+    result = invoke("GetMyProfileFunction", sample_event("GetMyProfileFunction"))
 
     assert_unavailable(result, "users table", dynamodb_down)
     assert stored_items(tables["UsersTable"]) == {}
@@ -121,7 +122,8 @@ def test_every_endpoint_is_503_during_an_outage(tables, dynamodb_down, function_
 
     result = invoke(function_id, sample_event(function_id))
 
-    dependency = "users table" if "User" in function_id else "products table"
+    dependency = "users table" if FUNCTIONS[function_id]["Properties"]["Handler"].startswith("users.") \
+        else "products table"
     assert_unavailable(result, dependency, dynamodb_down)
     assert [stored_items(table) for table in service_tables] == before
 
@@ -162,7 +164,7 @@ def test_health_is_503_naming_every_unreachable_table(tables, dynamodb_down):
 def test_adapters_raise_dependency_unavailable_not_a_pynamodb_error(tables, dynamodb_down):
     products, users = DynamoDBProductRepository(), DynamoDBUserRepository()
     product = Product.create(sku="X-1", name="X", description="", price=Money(amount=1, currency="EUR"))
-    user = User.register(email="ada@example.com", name="Ada")
+    user = User.register("sub-1", email="ada@example.com", name="Ada")
 
     calls = {
         "products.add": lambda: products.add(product),
@@ -172,6 +174,7 @@ def test_adapters_raise_dependency_unavailable_not_a_pynamodb_error(tables, dyna
         "products.remove": lambda: products.remove(product),
         "users.add": lambda: users.add(user),
         "users.get": lambda: users.get(user.id),
+        "users.replace": lambda: users.replace(user),
     }
     for name, call in calls.items():
         with pytest.raises(DependencyUnavailable) as raised:
@@ -190,4 +193,4 @@ def test_service_answers_again_once_dynamodb_is_back(tables, request, monkeypatc
     create_connection.cache_clear()
 
     assert call_on_product("GetProductFunction", product["id"]).json == product
-    assert invoke("CreateUserFunction", sample_event("CreateUserFunction")).status == 201
+    assert invoke("GetMyProfileFunction", sample_event("GetMyProfileFunction")).status == 200

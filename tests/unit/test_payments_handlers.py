@@ -11,6 +11,8 @@ from payments.commands import handle_payment_command
 from payments.domain import PaymentNotFound
 from payments.handlers import get_payment
 from payments.processor import ProcessorUnavailable
+from shared.caller import Caller
+from tests.unit.callers import OTHER_CUSTOMER, STAFF, as_caller
 
 EVENTS = Path(__file__).resolve().parents[2] / "events"
 ORDER_ID = "7c9e6679-7425-40de-944b-e07fc1f90ae7"
@@ -29,10 +31,10 @@ def refund() -> dict:
     return handle_payment_command(event("PaymentCommandsFunction.refund.json"), None)
 
 
-def fetch(payment_id: str = PAYMENT_ID) -> dict:
+def fetch(payment_id: str = PAYMENT_ID, caller: Caller | None = None) -> dict:
     request = event("GetPaymentFunction.json", pathParameters={"payment_id": payment_id},
                     path=f"/payments/{payment_id}")
-    return get_payment(request, None)
+    return get_payment(as_caller(request, caller) if caller else request, None)
 
 
 def test_sample_events_match_each_other():
@@ -138,3 +140,25 @@ def test_get_unknown_payment_is_404(tables, payment_id):
 
     assert response["statusCode"] == 404
     assert json.loads(response["body"]) == {"code": "not_found", "message": f"Payment {payment_id} not found"}
+
+
+def test_the_charge_event_is_for_the_customer_of_the_get_payment_event():
+    claims = event("GetPaymentFunction.json")["requestContext"]["authorizer"]["claims"]
+
+    assert event("PaymentCommandsFunction.charge.json")["customer_id"] == claims["sub"]
+
+
+def test_staff_read_any_payment(tables):
+    charge()
+
+    assert fetch(caller=STAFF)["statusCode"] == 200
+
+
+def test_another_customers_payment_is_404_with_the_body_of_an_unknown_one(tables):
+    charge()
+
+    theirs, unknown = fetch(caller=OTHER_CUSTOMER), fetch(PAYMENT_ID + "0", caller=OTHER_CUSTOMER)
+
+    assert theirs["statusCode"] == unknown["statusCode"] == 404
+    assert json.loads(theirs["body"]) == {"code": "not_found", "message": f"Payment {PAYMENT_ID} not found"}
+    assert json.loads(unknown["body"])["message"] == f"Payment {PAYMENT_ID}0 not found"

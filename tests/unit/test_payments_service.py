@@ -7,6 +7,7 @@ from payments import service
 from payments.contracts import ChargeAmount
 from payments.domain import Payment, PaymentNotFound
 from payments.processor import ProcessorUnavailable, RefundRejected
+from tests.unit.callers import CUSTOMER, OTHER_CUSTOMER, STAFF
 from tests.unit.payments_fakes import FakeCardProcessor, FakePaymentRepository
 
 EUR_50 = ChargeAmount(amount=5000, currency="EUR")
@@ -24,7 +25,8 @@ def processor() -> FakeCardProcessor:
 
 def charge(payments, processor, order_id: str = "order-1", amount: ChargeAmount = EUR_50,
            token: str = "tok_visa") -> Payment:
-    return service.charge_order(payments, processor, order_id=order_id, amount=amount, token=token)
+    return service.charge_order(payments, processor, order_id=order_id, customer_id=CUSTOMER.user_id,
+                                amount=amount, token=token)
 
 
 def test_charge_captures_and_records_the_payment(payments, processor):
@@ -83,7 +85,7 @@ def test_a_concurrent_delivery_that_recorded_first_wins(payments, processor):
         def find(self, order_id: str) -> Payment | None:
             found = super().find(order_id)
             if found is None:
-                self.payments[order_id] = Payment.captured(order_id, EUR_50, "ch_1")
+                self.payments[order_id] = Payment.captured(order_id, "customer-1", EUR_50, "ch_1")
             return found
 
     racing = RacingRepository()
@@ -144,7 +146,7 @@ def test_refund_outage_raises_and_keeps_the_payment_captured(payments, processor
 
 
 def test_refund_the_processor_rejects_raises_and_changes_nothing(payments, processor):
-    payments.add(Payment.captured("order-1", EUR_50, "ch_unknown"))
+    payments.add(Payment.captured("order-1", "customer-1", EUR_50, "ch_unknown"))
 
     with pytest.raises(RefundRejected):
         service.refund_order(payments, processor, "order-1")
@@ -152,10 +154,36 @@ def test_refund_the_processor_rejects_raises_and_changes_nothing(payments, proce
     assert payments.payments["order-1"].status == "CAPTURED"
 
 
-def test_get_payment_by_its_id(payments, processor):
+def test_charge_records_the_orders_customer(payments, processor):
+    assert charge(payments, processor).customer_id == CUSTOMER.user_id
+
+
+@pytest.mark.parametrize("caller", [CUSTOMER, STAFF], ids=["its customer", "staff"])
+def test_get_payment_by_its_id(payments, processor, caller):
     payment = charge(payments, processor)
 
-    assert service.get_payment(payments, "pay_order-1") == payment
+    assert service.get_payment(payments, caller, "pay_order-1") == payment
+
+
+def test_another_customers_payment_is_not_found_exactly_as_an_unknown_one(payments, processor):
+    charge(payments, processor)
+
+    with pytest.raises(PaymentNotFound) as theirs:
+        service.get_payment(payments, OTHER_CUSTOMER, "pay_order-1")
+    with pytest.raises(PaymentNotFound) as unknown:
+        service.get_payment(payments, OTHER_CUSTOMER, "pay_order-2")
+
+    assert theirs.value.message == "Payment pay_order-1 not found"
+    assert theirs.value.message.replace("order-1", "order-2") == unknown.value.message
+
+
+def test_a_payment_without_a_customer_is_for_staff_only(payments):
+    payment = Payment.captured("order-1", None, EUR_50, "ch_1")
+    payments.add(payment)
+
+    assert service.get_payment(payments, STAFF, "pay_order-1") == payment
+    with pytest.raises(PaymentNotFound):
+        service.get_payment(payments, CUSTOMER, "pay_order-1")
 
 
 @pytest.mark.parametrize("payment_id", ["pay_order-2", "order-1", "pay_", "PAY_order-1"])
@@ -163,6 +191,6 @@ def test_get_unknown_payment_raises_not_found(payments, processor, payment_id):
     charge(payments, processor)
 
     with pytest.raises(PaymentNotFound) as raised:
-        service.get_payment(payments, payment_id)
+        service.get_payment(payments, STAFF, payment_id)
 
     assert raised.value.payment_id == payment_id

@@ -12,7 +12,8 @@ from products.domain import (
     ProductNotFound,
     SkuAlreadyExists,
 )
-from shared.errors import InvalidInput
+from shared.errors import Forbidden, InvalidInput
+from tests.unit.callers import CUSTOMER, STAFF
 from tests.unit.fakes import FakeProductRepository
 
 EUR_20 = Money(amount=2000, currency="EUR")
@@ -24,12 +25,12 @@ def products() -> FakeProductRepository:
 
 
 def create(products: FakeProductRepository, sku: str = "wid-1", name: str = "Widget") -> Product:
-    return service.create_product(products, sku=sku, name=name, description="", price=EUR_20)
+    return service.create_product(products, STAFF, sku=sku, name=name, description="", price=EUR_20)
 
 
 def test_create_product_stores_and_returns_the_new_product(products):
     product = service.create_product(
-        products, sku="wid-1", name="Widget", description="Blue", price=Money(amount=1999, currency="EUR")
+        products, STAFF, sku="wid-1", name="Widget", description="Blue", price=Money(amount=1999, currency="EUR")
     )
 
     assert products.products == {product.id: product}
@@ -81,7 +82,7 @@ def test_list_products_passes_cursor_errors_through(products):
 def test_update_product_applies_changes_and_stores_them(products):
     product = create(products)
 
-    updated = service.update_product(products, product.id, ProductChanges(name="Gadget", sku="gad-1"))
+    updated = service.update_product(products, STAFF, product.id, ProductChanges(name="Gadget", sku="gad-1"))
 
     assert products.get(product.id) == updated
     assert (updated.name, updated.sku, updated.version) == ("Gadget", "GAD-1", 2)
@@ -95,14 +96,14 @@ def test_update_product_to_a_taken_sku_changes_nothing(products):
     product = create(products, sku="MINE")
 
     with pytest.raises(SkuAlreadyExists):
-        service.update_product(products, product.id, ProductChanges(sku="taken", name="Renamed"))
+        service.update_product(products, STAFF, product.id, ProductChanges(sku="taken", name="Renamed"))
 
     assert products.get(product.id) == product
 
 
 def test_update_unknown_product_raises_not_found_and_stores_nothing(products):
     with pytest.raises(ProductNotFound):
-        service.update_product(products, "nope", ProductChanges(name="Gadget"))
+        service.update_product(products, STAFF, "nope", ProductChanges(name="Gadget"))
     assert products.products == {}
 
 
@@ -120,7 +121,7 @@ def test_update_does_not_overwrite_a_concurrent_change():
     product = create(products)
 
     with pytest.raises(ProductModifiedConcurrently):
-        service.update_product(products, product.id, ProductChanges(name="Mine"))
+        service.update_product(products, STAFF, product.id, ProductChanges(name="Mine"))
 
     stored = products.products[product.id]
     assert (stored.name, stored.version) == ("Theirs", 2)
@@ -129,7 +130,7 @@ def test_update_does_not_overwrite_a_concurrent_change():
 def test_delete_product_removes_it_and_frees_its_sku(products):
     product = create(products, sku="WID-1")
 
-    service.delete_product(products, product.id)
+    service.delete_product(products, STAFF, product.id)
 
     assert products.products == {}
     with pytest.raises(ProductNotFound):
@@ -141,7 +142,7 @@ def test_delete_unknown_product_raises_not_found(products):
     other = create(products)
 
     with pytest.raises(ProductNotFound):
-        service.delete_product(products, "nope")
+        service.delete_product(products, STAFF, "nope")
 
     assert list(products.products) == [other.id]
 
@@ -151,6 +152,33 @@ def test_delete_does_not_remove_a_concurrently_changed_product():
     product = create(products)
 
     with pytest.raises(ProductModifiedConcurrently):
-        service.delete_product(products, product.id)
+        service.delete_product(products, STAFF, product.id)
 
     assert products.products[product.id].name == "Theirs"
+
+
+def test_a_customer_may_not_create_products_and_nothing_is_stored(products):
+    with pytest.raises(Forbidden) as raised:
+        service.create_product(products, CUSTOMER, sku="wid-1", name="Widget", description="", price=EUR_20)
+
+    assert raised.value.code == "forbidden"
+    assert products.products == {} and products.sku_owners == {}
+
+
+def test_a_customer_may_not_change_or_delete_a_product_and_nothing_changes(products):
+    product = create(products)
+
+    with pytest.raises(Forbidden):
+        service.update_product(products, CUSTOMER, product.id, ProductChanges(name="Mine"))
+    with pytest.raises(Forbidden):
+        service.delete_product(products, CUSTOMER, product.id)
+
+    assert products.products == {product.id: product}
+
+
+def test_a_customer_is_refused_before_an_unknown_product_is_looked_for(products):
+    # 403, not 404: the answer to a customer does not depend on what the catalog holds.
+    with pytest.raises(Forbidden):
+        service.update_product(products, CUSTOMER, "nope", ProductChanges(name="Mine"))
+    with pytest.raises(Forbidden):
+        service.delete_product(products, CUSTOMER, "nope")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from tests.unit import stored
-from users.domain import EmailAlreadyRegistered, User, UserNotFound
+from users.domain import EmailAlreadyRegistered, User, UserAlreadyExists, UserNotFound
 from users.repository import DynamoDBUserRepository
 
 
@@ -18,7 +18,7 @@ def stored_items(tables) -> dict[str, dict]:
 
 
 def test_added_user_reads_back_unchanged(users):
-    user = User.register(email="Ada.Lovelace@Example.com", name="Ada Lovelace")
+    user = User.register("sub-1", email="Ada.Lovelace@Example.com", name="Ada Lovelace")
 
     users.add(user)
 
@@ -26,7 +26,7 @@ def test_added_user_reads_back_unchanged(users):
 
 
 def test_add_writes_the_user_and_a_claim_on_the_case_folded_email(users, tables):
-    user = User.register(email="Ada@Example.com", name="Ada")
+    user = User.register("sub-2", email="Ada@Example.com", name="Ada")
 
     users.add(user)
 
@@ -44,11 +44,11 @@ def test_get_unknown_user_raises_not_found(users):
 
 @pytest.mark.parametrize("second_email", ["ada@example.com", "ADA@EXAMPLE.COM", "Ada@example.COM"])
 def test_duplicate_email_in_any_case_raises_and_writes_nothing(users, tables, second_email):
-    first = User.register(email="ada@Example.com", name="Ada")
+    first = User.register("sub-3", email="ada@Example.com", name="Ada")
     users.add(first)
     before = stored_items(tables)
 
-    duplicate = User.register(email=second_email, name="Impostor")
+    duplicate = User.register("sub-4", email=second_email, name="Impostor")
     with pytest.raises(EmailAlreadyRegistered):
         users.add(duplicate)
 
@@ -60,11 +60,39 @@ def test_duplicate_email_in_any_case_raises_and_writes_nothing(users, tables, se
 
 
 def test_different_emails_are_both_stored(users, tables):
-    ada = User.register(email="ada@example.com", name="Ada")
-    grace = User.register(email="grace@example.com", name="Grace")
+    ada = User.register("sub-5", email="ada@example.com", name="Ada")
+    grace = User.register("sub-6", email="grace@example.com", name="Grace")
 
     users.add(ada)
     users.add(grace)
 
     assert (users.get(ada.id), users.get(grace.id)) == (ada, grace)
     assert len(stored_items(tables)) == 4
+
+
+def test_a_second_profile_of_the_same_person_is_refused_as_existing_and_writes_nothing(users, tables):
+    first = User.register("sub-1", email="ada@example.com", name="Ada")
+    users.add(first)
+    before = stored_items(tables)
+
+    # The same person's concurrent first request: both conditions fail, the id tells.
+    with pytest.raises(UserAlreadyExists):
+        users.add(User.register("sub-1", email="ada@example.com", name="Other"))
+
+    assert stored_items(tables) == before
+
+
+def test_replace_stores_the_new_name_and_keeps_the_email_claim(users, tables):
+    user = User.register("sub-1", email="ada@example.com", name="Ada")
+    users.add(user)
+
+    users.replace(user.renamed("Augusta Ada King"))
+
+    assert users.get("sub-1") == user.renamed("Augusta Ada King")
+    assert set(stored_items(tables)) == {"USER#sub-1", "EMAIL#ada@example.com"}
+
+
+def test_replace_of_a_user_never_stored_is_not_found_and_writes_nothing(users, tables):
+    with pytest.raises(UserNotFound):
+        users.replace(User.register("sub-1", email="ada@example.com", name="Ada"))
+    assert stored_items(tables) == {}

@@ -1,12 +1,15 @@
 """User use cases against the in-memory repository (tests/unit/fakes.py)."""
 from __future__ import annotations
 
-import pytest
-from pydantic import ValidationError
+import dataclasses
 
+import pytest
+
+from shared.errors import Forbidden
+from tests.unit.callers import CUSTOMER, OTHER_CUSTOMER, STAFF
 from tests.unit.fakes import FakeUserRepository
 from users import service
-from users.domain import EmailAlreadyRegistered, UserNotFound
+from users.domain import EmailAlreadyRegistered, User, UserAlreadyExists, UserNotFound
 
 
 @pytest.fixture
@@ -14,44 +17,97 @@ def users() -> FakeUserRepository:
     return FakeUserRepository()
 
 
-def test_register_user_stores_and_returns_the_user(users):
-    user = service.register_user(users, email="ada@example.com", name="Ada")
+def test_first_call_makes_the_profile_of_the_tokens_subject(users):
+    user = service.profile_of(users, CUSTOMER)
 
-    assert users.users == {user.id: user}
-    assert (user.email, user.name) == ("ada@example.com", "Ada")
+    assert (user.id, user.email, user.name) == (CUSTOMER.user_id, CUSTOMER.email, CUSTOMER.name)
+    assert users.users == {CUSTOMER.user_id: user}
 
 
-def test_registering_an_email_twice_in_another_case_fails_and_keeps_the_first(users):
-    first = service.register_user(users, email="ada@example.com", name="Ada")
+def test_a_profile_is_made_once_and_then_read(users):
+    first = service.profile_of(users, CUSTOMER)
+
+    again = service.profile_of(users, dataclasses.replace(CUSTOMER, name="Another name"))
+
+    assert again == first
+    assert list(users.users) == [CUSTOMER.user_id]
+
+
+def test_without_a_name_claim_the_profile_is_named_after_the_email(users):
+    assert service.profile_of(users, OTHER_CUSTOMER).name == "grace"
+
+
+def test_an_email_another_profile_holds_in_any_case_is_409_and_makes_nothing(users):
+    service.profile_of(users, CUSTOMER)
+    same_email = dataclasses.replace(OTHER_CUSTOMER, email=CUSTOMER.email.upper())
 
     with pytest.raises(EmailAlreadyRegistered) as raised:
-        service.register_user(users, email="ADA@Example.com", name="Impostor")
+        service.profile_of(users, same_email)
 
     assert raised.value.code == "conflict"
-    assert list(users.users.values()) == [first]
+    assert list(users.users) == [CUSTOMER.user_id]
 
 
-def test_different_emails_register_different_users(users):
-    ada = service.register_user(users, email="ada@example.com", name="Ada")
-    grace = service.register_user(users, email="grace@example.com", name="Grace")
+class RacedUserRepository(FakeUserRepository):
+    """The same person's other first call writes their profile between our read and our write."""
 
-    assert ada.id != grace.id
-    assert set(users.users) == {ada.id, grace.id}
+    def __init__(self, theirs: User) -> None:
+        super().__init__()
+        self.theirs = theirs
 
-
-def test_register_user_with_invalid_email_stores_nothing(users):
-    with pytest.raises(ValidationError):
-        service.register_user(users, email="not-an-email", name="Ada")
-    assert users.users == {}
-
-
-def test_get_user_returns_the_stored_user(users):
-    user = service.register_user(users, email="ada@example.com", name="Ada")
-
-    assert service.get_user(users, user.id) == user
+    def add(self, user: User) -> None:
+        if self.theirs is not None:
+            super().add(self.theirs)
+            self.theirs = None
+        super().add(user)
 
 
-def test_get_unknown_user_raises_not_found(users):
+def test_concurrent_first_calls_answer_the_one_profile_that_won():
+    theirs = User.register(CUSTOMER.user_id, CUSTOMER.email, "Won the race")
+    users = RacedUserRepository(theirs)
+
+    assert service.profile_of(users, CUSTOMER) == theirs
+    assert users.users == {CUSTOMER.user_id: theirs}
+
+
+def test_the_repository_refuses_a_second_profile_of_an_id(users):
+    users.add(User.register(CUSTOMER.user_id, CUSTOMER.email))
+
+    with pytest.raises(UserAlreadyExists):
+        users.add(User.register(CUSTOMER.user_id, "other@example.com"))
+
+
+def test_rename_changes_the_callers_name_only(users):
+    before = service.profile_of(users, CUSTOMER)
+
+    renamed = service.rename(users, CUSTOMER, "Augusta Ada King")
+
+    assert renamed == before.model_copy(update={"name": "Augusta Ada King"})
+    assert users.users == {CUSTOMER.user_id: renamed}
+
+
+def test_rename_before_any_other_call_makes_the_profile_first(users):
+    renamed = service.rename(users, OTHER_CUSTOMER, "Grace Hopper")
+
+    assert (renamed.id, renamed.email, renamed.name) == (OTHER_CUSTOMER.user_id, OTHER_CUSTOMER.email, "Grace Hopper")
+    assert users.users == {OTHER_CUSTOMER.user_id: renamed}
+
+
+def test_staff_read_anyones_profile(users):
+    user = service.profile_of(users, CUSTOMER)
+
+    assert service.get_user(users, STAFF, CUSTOMER.user_id) == user
+
+
+def test_a_customer_may_not_read_profiles_by_id_not_even_their_own(users):
+    service.profile_of(users, CUSTOMER)
+
+    for user_id in (CUSTOMER.user_id, OTHER_CUSTOMER.user_id, "nobody"):
+        with pytest.raises(Forbidden):
+            service.get_user(users, CUSTOMER, user_id)
+
+
+def test_staff_reading_an_unknown_user_is_not_found(users):
     with pytest.raises(UserNotFound) as raised:
-        service.get_user(users, "nobody")
+        service.get_user(users, STAFF, "nobody")
     assert raised.value.user_id == "nobody"
