@@ -110,6 +110,14 @@ chromium:
 			{ apt-get update -qq && apt-get install -y -qq chromium; }; \
 	fi
 
+# A fresh IdToken of a person in the running stack's user pool (infra/people.py):
+# AS=customer or AS=staff (the demo people `make run` makes), or AS=email PASSWORD=...
+#   curl -H "Authorization: Bearer $$(make -s token AS=customer)" ...
+AS ?= customer
+.PHONY: token
+token: $(VENV)/.installed
+	@$(PY) -m infra.people token '$(AS)' $(if $(PASSWORD),--password '$(PASSWORD)')
+
 KEYS := $(PY) -m infra.keys --endpoint '$(ENDPOINT)'
 .PHONY: keys key-create key-disable key-rotate key-usage
 

@@ -24,6 +24,7 @@ from pathlib import Path
 import requests
 
 from infra.deploy import DeployedStack, local_session
+from infra.people import UserPool
 
 ROOT = Path(__file__).resolve().parent.parent
 TERMINAL = {"CONFIRMED", "FAILED", "CANCELLED"}
@@ -115,12 +116,22 @@ def bench_api_key(stack: DeployedStack) -> str:
     return key["value"]
 
 
+def bench_people(stack: DeployedStack) -> tuple[str, str]:
+    """IdTokens of a staff member (makes the catalog) and a customer (places the orders)."""
+    pool = UserPool(stack)
+    staff = pool.new_person(f"bench.staff.{uuid.uuid4().hex}@example.com", staff=True)
+    customer = pool.new_person(f"bench.customer.{uuid.uuid4().hex}@example.com")
+    return staff.id_token, customer.id_token
+
+
 class Client:
-    def __init__(self, stack: DeployedStack, api_key: str) -> None:
+    def __init__(self, stack: DeployedStack, api_key: str, token: str | None = None) -> None:
         self.base_url = stack.base_url
         self.verify = stack.verify
         self.http = requests.Session()
         self.http.headers["x-api-key"] = api_key
+        if token is not None:
+            self.http.headers["Authorization"] = token
 
     def call(self, method: str, path: str, **kwargs) -> requests.Response:
         return self.http.request(method, f"{self.base_url}{path}", timeout=90, verify=self.verify, **kwargs)
@@ -141,17 +152,11 @@ def create_product(client: Client, units: int | None = None) -> str:
     return product["id"]
 
 
-def create_user(client: Client) -> str:
-    return client.expect(201, "POST", "/users",
-                         json={"email": f"bench.{uuid.uuid4().hex}@example.com", "name": "Bench"})["id"]
-
-
 # ---------------------------------------------------------------- 1. GET /products/{id}
 
-def get_product(stack: DeployedStack, api_key: str, levels: list[int], seconds: float, warmup: float,
-                progress: Progress) -> dict:
-    client = Client(stack, api_key)
-    product_id = create_product(client)
+def get_product(stack: DeployedStack, api_key: str, staff_token: str, levels: list[int], seconds: float,
+                warmup: float, progress: Progress) -> dict:
+    product_id = create_product(Client(stack, api_key, staff_token))
     headers = {"x-api-key": api_key}
     table = stack.outputs["ProductsTableName"]
     session = local_session(stack.endpoint)
@@ -185,9 +190,10 @@ def get_product(stack: DeployedStack, api_key: str, levels: list[int], seconds: 
 
 # ---------------------------------------------------------------- 2. orders
 
-def _place(client: Client, user_id: str, product_id: str) -> tuple[str, float]:
+def _place(client: Client, product_id: str) -> tuple[str, float]:
+    """An order of the customer the client acts for."""
     began = time.perf_counter()
-    body = {"user_id": user_id, "payment_token": "tok_visa", "lines": [{"product_id": product_id, "quantity": 1}]}
+    body = {"payment_token": "tok_visa", "lines": [{"product_id": product_id, "quantity": 1}]}
     key = uuid.uuid4().hex
     for attempt in range(4):
         # A cold chain (PlaceOrder + lookups) on a loaded machine can pass the function's
@@ -202,7 +208,7 @@ def _place(client: Client, user_id: str, product_id: str) -> tuple[str, float]:
 
 
 def order_latency(stack: DeployedStack, api_key: str, orders: int, concurrency: int, products: list[str],
-                  user_id: str, progress: Progress, poll: float = 0.02) -> dict:
+                  customer_token: str, progress: Progress, poll: float = 0.02) -> dict:
     """POST /orders, then GET /orders/{id} every `poll` s until terminal: what a client sees."""
     latencies: list[float] = []
     statuses: dict[str, int] = {}
@@ -212,9 +218,9 @@ def order_latency(stack: DeployedStack, api_key: str, orders: int, concurrency: 
 
     def one(index: int, warmup: bool = False) -> None:
         if not hasattr(local, "client"):
-            local.client = Client(stack, api_key)
+            local.client = Client(stack, api_key, customer_token)
         client = local.client
-        order_id, began = _place(client, user_id, products[index % len(products)])
+        order_id, began = _place(client, products[index % len(products)])
         deadline = began + 120
         while True:
             status = client.expect(200, "GET", f"/orders/{order_id}")["status"]
@@ -277,7 +283,7 @@ def _order_states(dynamodb, table: str, order_ids: list[str]) -> dict[str, tuple
 
 
 def order_drain(stack: DeployedStack, api_key: str, orders: int, concurrency: int, products: list[str],
-                user_id: str, progress: Progress, timeout: float,
+                customer_token: str, progress: Progress, timeout: float,
                 while_draining: Callable[[], AbstractContextManager] = nullcontext) -> dict:
     """The saga's drain rate, apart from the intake's.
 
@@ -297,8 +303,8 @@ def order_drain(stack: DeployedStack, api_key: str, orders: int, concurrency: in
 
     def post(index: int) -> str:
         if not hasattr(local, "client"):
-            local.client = Client(stack, api_key)
-        return _place(local.client, user_id, products[index % len(products)])[0]
+            local.client = Client(stack, api_key, customer_token)
+        return _place(local.client, products[index % len(products)])[0]
 
     progress(f"orders: burst of {orders} orders from {concurrency} clients, held in the queue")
     with ExitStack() as drain_phase:
@@ -352,9 +358,9 @@ def order_drain(stack: DeployedStack, api_key: str, orders: int, concurrency: in
     }
 
 
-def order_fixtures(stack: DeployedStack, api_key: str, products: int) -> tuple[str, list[str]]:
-    client = Client(stack, api_key)
-    return create_user(client), [create_product(client, units=100_000) for _ in range(products)]
+def order_fixtures(stack: DeployedStack, api_key: str, staff_token: str, products: int) -> list[str]:
+    client = Client(stack, api_key, staff_token)
+    return [create_product(client, units=100_000) for _ in range(products)]
 
 
 # ---------------------------------------------------------------- raw SQS

@@ -71,23 +71,24 @@ def run_benchmarks(stack: DeployedStack, build_dir: Path, settings: Settings, pr
     results: dict = {"settings": settings.__dict__}
     results["cold_start"] = harness.cold_start(build_dir, settings.import_runs, settings.import_only, progress)
     api_key = harness.bench_api_key(stack)
-    results["get"] = get = harness.get_product(stack, api_key, settings.levels, settings.seconds,
+    staff_token, customer_token = harness.bench_people(stack)
+    results["get"] = get = harness.get_product(stack, api_key, staff_token, settings.levels, settings.seconds,
                                                settings.warmup, progress)
     results["chalice_local"] = harness.chalice_local(
         stack, get["product_id"], api_key, WORK_DIR / f"stack-{os.getpid()}.json", settings.chalice_levels,
         settings.chalice_seconds, min(settings.warmup, 0.5), WORK_DIR / "chalice-local.log", progress)
     results["raw_sqs"] = harness.raw_sqs(stack, settings.sqs_seconds, progress)
-    user_id, products = harness.order_fixtures(stack, api_key, products=10)
+    products = harness.order_fixtures(stack, api_key, staff_token, products=10)
     results["order_latency"] = harness.order_latency(stack, api_key, settings.latency_orders,
-                                                     settings.latency_concurrency, products, user_id, progress)
+                                                     settings.latency_concurrency, products, customer_token, progress)
     results["order_drain"] = drain = harness.order_drain(stack, api_key, settings.burst_orders,
-                                                         settings.burst_concurrency, products, user_id,
+                                                         settings.burst_concurrency, products, customer_token,
                                                          progress, settings.drain_timeout)
     progress(f"      drained {drain['statuses']} at {drain['drain_rps']} orders/s")
     if profiler is not None:
         progress("profile: a second drain, recorded")
         results["profiled_drain"] = harness.order_drain(stack, api_key, settings.profiled_orders,
-                                                        settings.burst_concurrency, products, user_id,
+                                                        settings.burst_concurrency, products, customer_token,
                                                         progress, settings.drain_timeout, profiler)
     results["seconds"] = round(time.monotonic() - started, 1)
     return results

@@ -9,20 +9,28 @@ emulator gets a TMPDIR of its own, which `stop()` removes.
 HTTPS by default, with the certificate of infra/local_tls.py (`tls=False`: plain HTTP).
 Each emulator has a state dir of its own (MiniStack keeps its signing keys there, and,
 with `persist=True`, every service's state, saved on a clean stop, reloaded on start).
+
+Over HTTPS an emulator comes with a `JwksRelay`: MiniStack's API Gateway fetches a user
+pool's keys from its own port with a plain-HTTP URL, which its TLS-only port cannot
+answer, so every token would be refused (docs/emulator.md).
 """
 from __future__ import annotations
 
+import http.server
 import json
 import os
+import re
 import signal
 import socket
 import ssl
 import subprocess
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from infra.local_tls import TLS_DIR, local_tls
 
@@ -73,6 +81,65 @@ def _without_port_443(command: list[str]) -> list[str]:
     return ["setpriv", "--bounding-set=-net_bind_service", "--inh-caps=-net_bind_service", *command]
 
 
+# The one thing the relay fetches: a user pool's public keys (MiniStack's Cognito path).
+_JWKS_PATH = re.compile(r"^/[\w-]+/\.well-known/jwks\.json$")
+
+
+class JwksRelay:
+    """A loopback HTTP proxy, for the HTTPS emulator, that serves one kind of request.
+
+    MiniStack 1.5.33's API Gateway checks a Cognito token against the pool's keys, which
+    it fetches from `http://{MINISTACK_HOST}:{GATEWAY_PORT}/{poolId}/.well-known/jwks.json`:
+    plain HTTP, to its own port, which under USE_SSL speaks only TLS. The emulator is
+    started with `http_proxy` naming this relay, so urllib sends that fetch here; the
+    relay makes it again over HTTPS, verified with our CA, and answers with the keys.
+    Anything else is refused: the emulator makes no other plain-HTTP call we rely on.
+    """
+
+    def __init__(self, port: int, ca_bundle: Path) -> None:
+        self._target = f"{HOST}:{port}"
+        self._context = ssl.create_default_context(cafile=str(ca_bundle))
+        self._server: http.server.ThreadingHTTPServer | None = None
+
+    def start(self) -> str:
+        relay = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+                # A proxy request names the whole URL: http://127.0.0.1:PORT/{pool}/...
+                url = urlsplit(self.path)
+                if url.netloc != relay._target or not _JWKS_PATH.match(url.path):
+                    self.send_error(403, "only the emulator's user-pool keys are relayed")
+                    return
+                try:
+                    with urllib.request.urlopen(f"https://{relay._target}{url.path}", timeout=5,
+                                                context=relay._context) as answer:
+                        status, body = answer.status, answer.read()
+                except urllib.error.HTTPError as error:
+                    status, body = error.code, error.read()
+                except (urllib.error.URLError, OSError):
+                    self.send_error(502, "the emulator did not answer")
+                    return
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass  # the emulator's own log has the request
+
+        self._server = http.server.ThreadingHTTPServer((HOST, 0), Handler)
+        threading.Thread(target=self._server.serve_forever, name="jwks-relay", daemon=True).start()
+        return f"http://{HOST}:{self._server.server_address[1]}"
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+
 class Emulator:
     def __init__(self, port: int, log_path: Path, state_dir: Path, *, persist: bool = False,
                  tls: bool = True, tls_dir: Path = TLS_DIR) -> None:
@@ -84,6 +151,7 @@ class Emulator:
         self.persist = persist
         self._process: subprocess.Popen | None = None
         self._tmpdir: str | None = None
+        self._relay: JwksRelay | None = None
 
     def start(self, timeout: float = 60.0) -> Emulator:
         if not EMULATOR_BIN.exists():
@@ -121,6 +189,10 @@ class Emulator:
                 # The workers inherit it: their botocore verifies the emulator with our CA.
                 AWS_CA_BUNDLE=str(self.tls.ca),
             )
+            self._relay = JwksRelay(self.port, self.tls.ca)
+            # urllib (the emulator's JWKS fetch) honours it; the workers' botocore calls
+            # an https endpoint, which http_proxy does not concern.
+            env["http_proxy"] = self._relay.start()
         self.state_dir.mkdir(parents=True, exist_ok=True)
         with open(self.log_path, "ab") as log:
             self._process = subprocess.Popen(
@@ -166,6 +238,9 @@ class Emulator:
         process, self._process = self._process, None
         if process is not None and process.poll() is None:
             self._stop_group(process, grace)
+        if self._relay is not None:
+            self._relay.stop()
+            self._relay = None
         if self._tmpdir:
             # After a busy session the workers' copies add up to hundreds of thousands of
             # files, a minute of deleting on a slow disk: done by a detached `rm` that

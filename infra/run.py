@@ -20,6 +20,7 @@ from pathlib import Path
 
 from infra.deploy import LOCAL_STATE, DeployError, deploy_if_changed
 from infra.emulator import Emulator, EmulatorError
+from infra.people import PEOPLE_FILE, Person, demo_people
 from infra.seed import seed_catalog
 
 PID_FILE = LOCAL_STATE / "emulator.pid"
@@ -75,9 +76,11 @@ def main() -> int:
         stack = deploy_if_changed(emulator.endpoint, STATE_DIR, progress=step,
                                   log_path=LOCAL_STATE / "deploy.log")
         stack.save(LOCAL_STATE / "stack.json")
+        step(f"signing in the demo customer and staff member (passwords: {os.path.relpath(PEOPLE_FILE)})")
+        people = demo_people(stack)
         step("seeding the demo catalog")
-        seed_catalog(stack)
-        print_banner(stack.base_url, stack.api_key, stack.ca_bundle, time.monotonic() - started)
+        seed_catalog(stack, people["staff"].id_token)
+        print_banner(stack.base_url, stack.api_key, stack.ca_bundle, people, time.monotonic() - started)
         signal.pause()
     except (EmulatorError, DeployError) as error:
         print(f"error: {error}", file=sys.stderr)
@@ -91,10 +94,13 @@ def main() -> int:
     return 0
 
 
-def print_banner(base_url: str, api_key: str, ca_bundle: str | None, seconds: float) -> None:
+def print_banner(base_url: str, api_key: str, ca_bundle: str | None, people: dict[str, Person],
+                 seconds: float) -> None:
     # Relative to where `make run` was started (the checkout): short lines that work as printed.
     curl = f"curl --cacert {os.path.relpath(ca_bundle)}" if ca_bundle else "curl"
     trust = f"  CA        {ca_bundle} (verify with it: curl --cacert, AWS_CA_BUNDLE)\n" if ca_bundle else ""
+    who = "".join(f"  {role:<9} {person.email} / {person.password}   (`make token AS={role}` prints a fresh token)\n"
+                  for role, person in people.items())
     print(
         f"""
 The API is live after {seconds:.0f} s (Ctrl-C stops everything; the data stays for the next run).
@@ -102,11 +108,14 @@ The API is live after {seconds:.0f} s (Ctrl-C stops everything; the data stays f
   base URL  {base_url}
   API key   {api_key}
 {trust}  stack     .local/stack.json (outputs, for scripts)
-
+{who}
   {curl} {base_url}/health
   {curl} -H 'x-api-key: {api_key}' '{base_url}/products?limit=2'
-  {curl} -H 'x-api-key: {api_key}' -H 'content-type: application/json' \\
-       -d '{{"email": "ada@example.com", "name": "Ada"}}' {base_url}/users
+  {curl} -H 'x-api-key: {api_key}' -H "Authorization: Bearer $(make -s token AS=customer)" {base_url}/users/me
+  {curl} -H 'x-api-key: {api_key}' -H "Authorization: Bearer $(make -s token AS=customer)" {base_url}/users/me/orders
+  {curl} -H 'x-api-key: {api_key}' -H "Authorization: Bearer $(make -s token AS=staff)" \\
+       -H 'content-type: application/json' -d '{{"sku": "CAP-1", "name": "Cap", "price": {{"amount": 1500, "currency": "EUR"}}}}' \\
+       {base_url}/products
 """,
         flush=True,
     )

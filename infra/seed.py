@@ -20,11 +20,13 @@ DEMO_PRODUCTS = [
 ]
 
 
-def seed_catalog(stack: DeployedStack) -> list[str]:
-    """Create the demo products; return the ids of those this call created."""
+def seed_catalog(stack: DeployedStack, staff_token: str) -> list[str]:
+    """Create the demo products as a staff member (`staff_token`, an IdToken); return the
+    ids of those this call created."""
     created = []
     with requests.Session() as http:
         http.headers["x-api-key"] = stack.api_key
+        http.headers["Authorization"] = staff_token
         for product in DEMO_PRODUCTS:
             answer = http.post(f"{stack.base_url}/products", json=product, timeout=30, verify=stack.verify)
             if answer.status_code == 201:

@@ -1,7 +1,9 @@
 """End-to-end tier: one MiniStack and one SAM deploy for the whole session.
 
-Tests talk to the deployed stack over real HTTPS through API Gateway with an API key,
-and isolate themselves with fresh ids, never with fresh stacks. If the emulator cannot
+Tests talk to the deployed stack over real HTTPS through API Gateway with an API key
+and, on every route but the public reads, a real IdToken from the stack's own user pool
+(`people`: a fresh customer per test, one staff member). They isolate themselves with
+fresh ids and fresh people, never with fresh stacks. If the emulator cannot
 start or the deploy fails, every test here errors: the tier never silently skips.
 
 Where the stack is and how to trust it (endpoint, CA bundle) is the `stack` fixture's
@@ -28,6 +30,7 @@ import requests
 
 from infra.deploy import DeployedStack, aws_session, deploy, describe
 from infra.emulator import Emulator, free_port
+from infra.people import Person, UserPool
 
 E2E_DIR = Path(__file__).resolve().parents[2] / ".local" / "e2e"
 TARGET_STACK = os.environ.get("SHOP_E2E_STACK", "")
@@ -86,15 +89,51 @@ def stack(request: pytest.FixtureRequest) -> Iterator[DeployedStack]:
             os.environ["REQUESTS_CA_BUNDLE"] = before
 
 
-class Api:
-    """A client of the deployed API: `api.get("/products")` with the demo key."""
+class People:
+    """People in the stack's user pool, made as an operator makes them and signed in as
+    the shop's clients sign in: a fresh customer for each call, one staff member."""
 
-    def __init__(self, stack: DeployedStack, api_key: str | None) -> None:
+    def __init__(self, stack: DeployedStack) -> None:
+        self.pool = UserPool(stack)
+        self._staff: Person | None = None
+
+    def customer(self) -> Person:
+        return self.pool.new_person(f"customer.{uuid.uuid4().hex}@example.com")
+
+    def staff(self) -> Person:
+        if self._staff is None:
+            self._staff = self.pool.new_person(f"staff.{uuid.uuid4().hex}@example.com", staff=True)
+        return self._staff
+
+
+class Api:
+    """A client of the deployed API: `api.get("/products")` with a key and, acting as a
+    person, their IdToken in `Authorization`."""
+
+    def __init__(self, stack: DeployedStack, api_key: str | None, person: Person | None = None) -> None:
+        self.stack = stack
+        self.api_key = api_key
+        self.person = person
         self.base_url = stack.base_url
         self.verify = stack.verify
         self.http = requests.Session()
         if api_key is not None:
             self.http.headers["x-api-key"] = api_key
+        if person is not None:
+            self.http.headers["Authorization"] = person.id_token
+
+    @property
+    def user_id(self) -> str:
+        assert self.person is not None, "a client acting as no one has no user id"
+        return self.person.user_id
+
+    def acting_as(self, person: Person | None) -> Api:
+        """The same client application (key), acting as `person` (None: signed out)."""
+        return Api(self.stack, self.api_key, person)
+
+    def copy(self) -> Api:
+        """The same key and person on a session of its own (one per thread)."""
+        return Api(self.stack, self.api_key, self.person)
 
     def request(self, method: str, path: str, **kwargs) -> requests.Response:
         """One request; a 429 (the usage plan's throttle) is retried with backoff, as a
@@ -122,7 +161,25 @@ class Api:
 
 
 @pytest.fixture(scope="session")
-def api(stack: DeployedStack) -> Api:
+def people(stack: DeployedStack) -> People:
+    return People(stack)
+
+
+@pytest.fixture(scope="session")
+def api(stack: DeployedStack, people: People) -> Api:
+    """The demo key, acting as the shop's staff: sets up catalogs and stock, reads anything."""
+    return Api(stack, stack.api_key, people.staff())
+
+
+@pytest.fixture
+def customer(api: Api, people: People) -> Api:
+    """The demo key, acting as a customer of the test's own."""
+    return api.acting_as(people.customer())
+
+
+@pytest.fixture(scope="session")
+def signed_out(stack: DeployedStack) -> Api:
+    """The demo key and no one signed in: the public reads answer it, nothing else."""
     return Api(stack, stack.api_key)
 
 

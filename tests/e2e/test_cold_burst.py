@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
-from tests.e2e.test_orders import TERMINAL, new_user, stocked_product
+from tests.e2e.test_orders import TERMINAL, stocked_product
 
 CONCURRENT_ORDERS = 32
 # How long to wait for the last order to settle before calling it lost (a stuck order
@@ -24,17 +24,16 @@ CONCURRENT_ORDERS = 32
 SETTLE_WAIT_SECONDS = 60
 
 
-def test_32_concurrent_cold_orders_get_no_5xx_and_all_settle(api):
-    user = new_user(api)
+def test_32_concurrent_cold_orders_get_no_5xx_and_all_settle(api, customer):
     product = stocked_product(api, units=CONCURRENT_ORDERS)
-    body = {"user_id": user, "payment_token": "tok_visa", "lines": [{"product_id": product, "quantity": 1}]}
+    body = {"payment_token": "tok_visa", "lines": [{"product_id": product, "quantity": 1}]}
 
     def place() -> tuple[list[int], dict | None, float]:
         """Every status this client saw, the order it got, and when its last attempt ended."""
         key, statuses, answer = uuid.uuid4().hex, [], None
         for _ in range(10):
             try:
-                answer = api.post("/orders", json=body, headers={"Idempotency-Key": key}, timeout=60)
+                answer = customer.post("/orders", json=body, headers={"Idempotency-Key": key}, timeout=60)
             except requests.RequestException:
                 statuses.append(0)
                 continue

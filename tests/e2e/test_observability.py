@@ -4,20 +4,19 @@ from __future__ import annotations
 import time
 
 from infra.trail import order_trail, render, stack_functions
-from tests.e2e.test_orders import new_user, stocked_product, wait_for
+from tests.e2e.test_orders import stocked_product, wait_for
 
 TRAIL_FUNCTIONS = ["PlaceOrderFunction", "OrderProcessorFunction", "InventoryReservationsFunction",
                    "PaymentCommandsFunction", "NotificationsFunction"]
 
 
-def test_the_trail_of_an_order_follows_its_correlation_id_through_every_function(api, stack, aws):
-    user = new_user(api)
+def test_the_trail_of_an_order_follows_its_correlation_id_through_every_function(api, customer, stack, aws):
     product = stocked_product(api, units=5)
     correlation_id = f"e2e-trail-{time.time_ns()}"
 
-    placed = api.post("/orders", json={"user_id": user, "payment_token": "tok_visa",
-                                       "lines": [{"product_id": product, "quantity": 1}]},
-                      headers={"Idempotency-Key": correlation_id, "x-correlation-id": correlation_id})
+    placed = customer.post("/orders", json={"payment_token": "tok_visa",
+                                            "lines": [{"product_id": product, "quantity": 1}]},
+                           headers={"Idempotency-Key": correlation_id, "x-correlation-id": correlation_id})
     assert placed.status_code == 202, placed.text
     order_id = placed.json()["id"]
     assert wait_for(api, order_id)["status"] == "CONFIRMED"

@@ -1,6 +1,8 @@
 """The order saga on the emulator: HTTP in, SQS between the functions, state read back over HTTP.
 
-Each test makes its own user and products, so tests share one stack without sharing state.
+Each test has a customer of its own (`customer`: the demo key and a fresh person's
+token) and its own products, set up by staff (`api`), so tests share one stack without
+sharing state.
 """
 from __future__ import annotations
 
@@ -23,12 +25,6 @@ TERMINAL = {"CONFIRMED", "FAILED", "CANCELLED"}
 
 # ---------------------------------------------------------------- helpers
 
-def new_user(api: Api) -> str:
-    answer = api.post("/users", json={"email": f"buyer.{uuid.uuid4().hex}@example.com", "name": "Buyer"})
-    assert answer.status_code == 201, answer.text
-    return answer.json()["id"]
-
-
 def stocked_product(api: Api, units: int, price: int = 1000) -> str:
     sku = f"SAGA-{uuid.uuid4().hex[:12].upper()}"
     answer = api.post("/products", json={"sku": sku, "name": sku, "price": {"amount": price, "currency": "EUR"}})
@@ -38,14 +34,14 @@ def stocked_product(api: Api, units: int, price: int = 1000) -> str:
     return product_id
 
 
-def place(api: Api, user_id: str, lines: list[tuple[str, int]], token: str = "tok_visa",
-          key: str | None = None):
-    body = {"user_id": user_id, "payment_token": token,
+def place(customer: Api, lines: list[tuple[str, int]], token: str = "tok_visa", key: str | None = None):
+    """`customer` orders for themselves: the order is theirs by their token, never by the body."""
+    body = {"payment_token": token,
             "lines": [{"product_id": product, "quantity": quantity} for product, quantity in lines]}
-    return api.post("/orders", json=body, headers={"Idempotency-Key": key or uuid.uuid4().hex})
+    return customer.post("/orders", json=body, headers={"Idempotency-Key": key or uuid.uuid4().hex})
 
 
-def place_ok(api: Api, user_id: str, lines: list[tuple[str, int]], token: str = "tok_visa",
+def place_ok(customer: Api, lines: list[tuple[str, int]], token: str = "tok_visa",
              deadline_seconds: float = 120) -> dict:
     """Place an order the way a careful client does: retry timeouts, 409 (in progress) and
     5xx with the SAME Idempotency-Key, which is what makes retrying a POST safe. (A cold
@@ -54,7 +50,7 @@ def place_ok(api: Api, user_id: str, lines: list[tuple[str, int]], token: str = 
     deadline = time.monotonic() + deadline_seconds
     while True:
         try:
-            answer = place(api, user_id, lines, token, key=key)
+            answer = place(customer, lines, token, key=key)
             if answer.status_code == 202:
                 return answer.json()
             assert answer.status_code in (409, 500, 502, 503, 504), answer.text
@@ -120,11 +116,10 @@ def dead_letters(aws, stack, timeout: float, wanted: str) -> list[DeadLetter]:
 
 # ---------------------------------------------------------------- the saga
 
-def test_happy_path_confirms_decrements_stock_and_charges_once(api, stack, aws):
-    user = new_user(api)
+def test_happy_path_confirms_decrements_stock_and_charges_once(api, stack, aws, customer):
     product = stocked_product(api, units=10, price=1250)
 
-    placed = place(api, user, [(product, 2)])
+    placed = place(customer, [(product, 2)])
     assert placed.status_code == 202
     body = placed.json()
     assert body["status"] == "PENDING"
@@ -134,7 +129,7 @@ def test_happy_path_confirms_decrements_stock_and_charges_once(api, stack, aws):
     order = wait_for(api, body["id"])
     assert order["status"] == "CONFIRMED", order
     assert stock(api, product) == {"product_id": product, "on_hand": 8, "reserved": 0, "available": 8}
-    payment = api.get(f"/payments/{order['payment_id']}").json()
+    payment = customer.get(f"/payments/{order['payment_id']}").json()  # their own payment
     assert (payment["status"], payment["amount"]) == ("CAPTURED", {"amount": 2500, "currency": "EUR"})
 
     # order.updated reached its consumer, which recorded the customer notification.
@@ -154,11 +149,10 @@ def notification_subjects(aws, stack, order_id: str, timeout: float = 30) -> lis
         time.sleep(0.3)
 
 
-def test_declined_card_fails_the_order_and_releases_the_stock(api):
-    user = new_user(api)
+def test_declined_card_fails_the_order_and_releases_the_stock(api, customer):
     product = stocked_product(api, units=5)
 
-    order = wait_for(api, place_ok(api, user, [(product, 3)], token="tok_declined")["id"])
+    order = wait_for(api, place_ok(customer, [(product, 3)], token="tok_declined")["id"])
 
     assert order["status"] == "FAILED"
     assert "declined" in order["status_reason"]
@@ -167,11 +161,10 @@ def test_declined_card_fails_the_order_and_releases_the_stock(api):
     assert payment["status"] == "DECLINED"
 
 
-def test_out_of_stock_fails_the_order_with_the_reason(api):
-    user = new_user(api)
+def test_out_of_stock_fails_the_order_with_the_reason(api, customer):
     product = stocked_product(api, units=1)
 
-    order = wait_for(api, place_ok(api, user, [(product, 2)])["id"])
+    order = wait_for(api, place_ok(customer, [(product, 2)])["id"])
 
     assert order["status"] == "FAILED"
     assert order["status_reason"].startswith("out of stock")
@@ -179,22 +172,20 @@ def test_out_of_stock_fails_the_order_with_the_reason(api):
     assert stock(api, product)["available"] == 1
 
 
-def test_a_transient_failure_is_retried_until_it_succeeds(api):
-    user = new_user(api)
+def test_a_transient_failure_is_retried_until_it_succeeds(api, customer):
     product = stocked_product(api, units=4)
 
     # tok_flaky: the processor is down on the first attempt, up on the retry.
-    order = wait_for(api, place_ok(api, user, [(product, 1)], token="tok_flaky")["id"])
+    order = wait_for(api, place_ok(customer, [(product, 1)], token="tok_flaky")["id"])
 
     assert order["status"] == "CONFIRMED"
     assert stock(api, product)["on_hand"] == 3
 
 
-def test_a_lasting_failure_ends_in_the_dlq_and_nothing_is_lost(api, stack, aws):
-    user = new_user(api)
+def test_a_lasting_failure_ends_in_the_dlq_and_nothing_is_lost(api, stack, aws, customer):
     product = stocked_product(api, units=4)
 
-    order_id = place_ok(api, user, [(product, 1)], token="tok_unavailable")["id"]
+    order_id = place_ok(customer, [(product, 1)], token="tok_unavailable")["id"]
 
     letters = [letter for letter in dead_letters(aws, stack, timeout=120, wanted=order_id) if order_id in letter.body]
     assert letters, "the order.created message never reached the DLQ"
@@ -213,10 +204,9 @@ def test_a_lasting_failure_ends_in_the_dlq_and_nothing_is_lost(api, stack, aws):
     assert not any(order_id in letter.body for letter in peek(sqs, stack.outputs["OrderEventsDLQUrl"], hide_seconds=1))
 
 
-def test_a_poison_message_fails_alone_and_the_rest_of_its_batch_is_processed(api, stack, aws):
-    user = new_user(api)
+def test_a_poison_message_fails_alone_and_the_rest_of_its_batch_is_processed(api, stack, aws, customer):
     product = stocked_product(api, units=10)
-    orders = [place_ok(api, user, [(product, 1)]) for _ in range(3)]
+    orders = [place_ok(customer, [(product, 1)]) for _ in range(3)]
     poison = f"not an event {uuid.uuid4().hex}"
 
     aws.client("sqs").send_message_batch(
@@ -234,10 +224,9 @@ def test_a_poison_message_fails_alone_and_the_rest_of_its_batch_is_processed(api
     assert not any(order["id"] in letter.body for order in orders for letter in letters)
 
 
-def test_every_message_delivered_three_times_reserves_and_charges_once(api, stack, aws):
-    user = new_user(api)
+def test_every_message_delivered_three_times_reserves_and_charges_once(api, stack, aws, customer):
     product = stocked_product(api, units=20, price=700)
-    orders = [place_ok(api, user, [(product, 2)]) for _ in range(4)]
+    orders = [place_ok(customer, [(product, 2)]) for _ in range(4)]
 
     # Each order.created already went out once; deliver each twice more, at once.
     aws.client("sqs").send_message_batch(
@@ -255,12 +244,11 @@ def test_every_message_delivered_three_times_reserves_and_charges_once(api, stac
         assert (payment["status"], payment["amount"]["amount"]) == ("CAPTURED", 1400)
 
 
-def test_200_concurrent_orders_for_50_units_confirm_exactly_50(stack, api):
-    user = new_user(api)
+def test_200_concurrent_orders_for_50_units_confirm_exactly_50(api, customer):
     product = stocked_product(api, units=50)
 
     def place_one(_: int) -> str:
-        return place_ok(Api(stack, stack.api_key), user, [(product, 1)])["id"]  # a session per thread
+        return place_ok(customer.copy(), [(product, 1)])["id"]  # a session per thread
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         order_ids = list(pool.map(place_one, range(200)))
@@ -276,40 +264,37 @@ def test_200_concurrent_orders_for_50_units_confirm_exactly_50(stack, api):
 
 # ---------------------------------------------------------------- idempotency
 
-def test_the_same_idempotency_key_gives_the_same_order(api):
-    user = new_user(api)
+def test_the_same_idempotency_key_gives_the_same_order(api, customer):
     product = stocked_product(api, units=5)
     key = uuid.uuid4().hex
 
-    first = place(api, user, [(product, 1)], key=key)
-    again = place(api, user, [(product, 1)], key=key)
+    first = place(customer, [(product, 1)], key=key)
+    again = place(customer, [(product, 1)], key=key)
 
     assert (first.status_code, again.status_code) == (202, 202)
     assert again.content == first.content  # the first answer byte for byte, keys in the same order
     assert again.headers["Location"] == first.headers["Location"]
-    assert len(api.get(f"/users/{user}/orders").json()["items"]) == 1
+    assert len(customer.get("/users/me/orders").json()["items"]) == 1
 
 
-def test_the_same_idempotency_key_with_another_body_is_rejected(api):
-    user = new_user(api)
+def test_the_same_idempotency_key_with_another_body_is_rejected(api, customer):
     product = stocked_product(api, units=5)
     key = uuid.uuid4().hex
-    assert place(api, user, [(product, 1)], key=key).status_code == 202
+    assert place(customer, [(product, 1)], key=key).status_code == 202
 
-    reused = place(api, user, [(product, 2)], key=key)
+    reused = place(customer, [(product, 2)], key=key)
 
     assert reused.status_code == 422
     assert reused.json()["code"] == "unprocessable"
-    assert len(api.get(f"/users/{user}/orders").json()["items"]) == 1
+    assert len(customer.get("/users/me/orders").json()["items"]) == 1
 
 
-def test_the_same_idempotency_key_posted_twice_at_once_makes_one_order(stack, api):
-    user = new_user(api)
+def test_the_same_idempotency_key_posted_twice_at_once_makes_one_order(api, customer):
     product = stocked_product(api, units=5)
     key = uuid.uuid4().hex
 
     def post(_: int):
-        return place(Api(stack, stack.api_key), user, [(product, 1)], key=key)
+        return place(customer.copy(), [(product, 1)], key=key)
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         answers = list(pool.map(post, range(2)))
@@ -317,47 +302,43 @@ def test_the_same_idempotency_key_posted_twice_at_once_makes_one_order(stack, ap
     # Either both see the order, or the second is told the first is still in progress.
     assert sorted(a.status_code for a in answers) in ([202, 202], [202, 409])
     assert len({a.json()["id"] for a in answers if a.status_code == 202}) == 1
-    assert len(api.get(f"/users/{user}/orders").json()["items"]) == 1
+    assert len(customer.get("/users/me/orders").json()["items"]) == 1
 
 
-def test_an_order_needs_an_idempotency_key(api):
-    user = new_user(api)
-    answer = api.post("/orders", json={"user_id": user, "payment_token": "tok_visa",
-                                       "lines": [{"product_id": "x", "quantity": 1}]})
+def test_an_order_needs_an_idempotency_key(customer):
+    answer = customer.post("/orders", json={"payment_token": "tok_visa",
+                                            "lines": [{"product_id": "x", "quantity": 1}]})
     assert answer.status_code == 400
     assert answer.json()["errors"][0]["field"] == "Idempotency-Key"
 
 
-def test_bad_orders_name_the_field_and_write_nothing(api):
-    user = new_user(api)
+def test_bad_orders_name_the_field_and_write_nothing(api, customer):
     product = stocked_product(api, units=5)
     cases = [
-        ({"user_id": user, "payment_token": "tok_visa", "lines": []}, "lines"),
-        ({"user_id": user, "payment_token": "tok_visa", "lines": [{"product_id": product, "quantity": 0}]},
-         "lines.0.quantity"),
-        ({"user_id": user, "lines": [{"product_id": product, "quantity": 1}]}, "payment_token"),
-        ({"user_id": "nobody", "payment_token": "tok_visa", "lines": [{"product_id": product, "quantity": 1}]},
-         "user_id"),
-        ({"user_id": user, "payment_token": "tok_visa", "lines": [{"product_id": "missing", "quantity": 1}]},
-         "lines.0.product_id"),
+        ({"payment_token": "tok_visa", "lines": []}, "lines"),
+        ({"payment_token": "tok_visa", "lines": [{"product_id": product, "quantity": 0}]}, "lines.0.quantity"),
+        ({"lines": [{"product_id": product, "quantity": 1}]}, "payment_token"),
+        # The order is the token's person's: naming anyone, even oneself, is refused.
+        ({"user_id": customer.user_id, "payment_token": "tok_visa",
+          "lines": [{"product_id": product, "quantity": 1}]}, "user_id"),
+        ({"payment_token": "tok_visa", "lines": [{"product_id": "missing", "quantity": 1}]}, "lines.0.product_id"),
     ]
     for body, field in cases:
-        answer = api.post("/orders", json=body, headers={"Idempotency-Key": uuid.uuid4().hex})
+        answer = customer.post("/orders", json=body, headers={"Idempotency-Key": uuid.uuid4().hex})
         assert answer.status_code == 400, (body, answer.text)
         assert field in {error["field"] for error in answer.json()["errors"]}, answer.json()
-    assert api.get(f"/users/{user}/orders").json()["items"] == []
+    assert customer.get("/users/me/orders").json()["items"] == []
     assert stock(api, product)["available"] == 5
 
 
 # ---------------------------------------------------------------- cancel
 
-def test_cancelling_a_confirmed_order_refunds_and_returns_the_stock(api):
-    user = new_user(api)
+def test_cancelling_a_confirmed_order_refunds_and_returns_the_stock(api, customer):
     product = stocked_product(api, units=6)
-    order = wait_for(api, place_ok(api, user, [(product, 2)])["id"])
+    order = wait_for(api, place_ok(customer, [(product, 2)])["id"])
     assert order["status"] == "CONFIRMED"
 
-    cancelled = api.post(f"/orders/{order['id']}/cancel")
+    cancelled = customer.post(f"/orders/{order['id']}/cancel")
 
     assert cancelled.status_code == 202
     assert cancelled.json()["status"] == "CANCELLED"
@@ -368,25 +349,23 @@ def test_cancelling_a_confirmed_order_refunds_and_returns_the_stock(api):
         time.sleep(0.3)
 
 
-def test_cancelling_a_failed_order_is_a_409(api):
-    user = new_user(api)
+def test_cancelling_a_failed_order_is_a_409(api, customer):
     product = stocked_product(api, units=1)
-    order = wait_for(api, place_ok(api, user, [(product, 1)], token="tok_declined")["id"])
+    order = wait_for(api, place_ok(customer, [(product, 1)], token="tok_declined")["id"])
     assert order["status"] == "FAILED"
 
-    answer = api.post(f"/orders/{order['id']}/cancel")
+    answer = customer.post(f"/orders/{order['id']}/cancel")
 
     assert answer.status_code == 409
     assert api.get(f"/orders/{order['id']}").json()["status"] == "FAILED"
 
 
-def test_a_users_orders_are_listed_newest_first_and_paginated(api):
-    user = new_user(api)
+def test_a_users_orders_are_listed_newest_first_and_paginated(api, customer):
     product = stocked_product(api, units=10)
-    placed = [place_ok(api, user, [(product, 1)])["id"] for _ in range(3)]
+    placed = [place_ok(customer, [(product, 1)])["id"] for _ in range(3)]
 
-    first = api.get(f"/users/{user}/orders", params={"limit": 2}).json()
-    second = api.get(f"/users/{user}/orders", params={"limit": 2, "cursor": first["next_cursor"]}).json()
+    first = customer.get("/users/me/orders", params={"limit": 2}).json()
+    second = customer.get("/users/me/orders", params={"limit": 2, "cursor": first["next_cursor"]}).json()
 
     assert [o["id"] for o in first["items"] + second["items"]] == list(reversed(placed))
     assert second["next_cursor"] is None

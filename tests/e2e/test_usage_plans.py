@@ -195,13 +195,15 @@ def test_quota_usage_is_reported_unavailable_on_the_emulator(admin, tmp_path):
         emulator_usage(admin, key.id, tmp_path / "no-local-counters.json")
 
 
-def test_post_orders_has_its_own_tighter_throttle(stack, admin):
+def test_post_orders_has_its_own_tighter_throttle(stack, admin, people):
     """On the emulator the deploy step sets this throttle through the API Gateway API
-    (infra.deploy.enforce_method_throttles): MiniStack ignores the CloudFormation-made one."""
+    (infra.deploy.enforce_method_throttles): MiniStack ignores the CloudFormation-made one.
+    A signed-in customer: without a token the authorizer answers 401 before any throttle."""
     method = PLANS["FreePlan"]["Properties"]["ApiStages"][0]["Throttle"]["/orders/POST"]
     key = admin.create(user(), "free")
     http = requests.Session()
     http.headers["x-api-key"] = key.value
+    http.headers["Authorization"] = people.customer().id_token
     # The plan's burst lets 5 through; the method's only BurstLimit (+1 refilled, at most).
     statuses = [http.post(f"{stack.base_url}/orders", json={}, timeout=30).status_code
                 for _ in range(limits("FreePlan")[1])]

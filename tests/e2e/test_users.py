@@ -1,31 +1,48 @@
-"""Users through API Gateway, Lambda and DynamoDB on the emulator."""
+"""Profiles through API Gateway, Lambda and DynamoDB on the emulator, for people signed
+in with the stack's user pool: made on the person's first call, keyed by their token."""
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
 
 
-def test_register_then_get_a_user(api, unique):
-    created = api.post("/users", json={"email": f"ada.{unique}@example.com", "name": "Ada"})
-    assert created.status_code == 201
-    user = created.json()
-    assert user["name"] == "Ada"
+def test_the_first_call_makes_the_profile_from_the_token(customer):
+    me = customer.get("/users/me")
 
-    fetched = api.get(f"/users/{user['id']}")
-    assert fetched.status_code == 200
-    assert fetched.json() == user
-
-
-def test_email_is_unique_regardless_of_case(api, unique):
-    assert api.post("/users", json={"email": f"grace.{unique}@example.com", "name": "Grace"}).status_code == 201
-    duplicate = api.post("/users", json={"email": f"GRACE.{unique}@Example.COM", "name": "Grace"})
-    assert duplicate.status_code == 409
-    assert duplicate.json()["code"] == "conflict"
+    assert me.status_code == 200, me.text
+    profile = me.json()
+    assert profile["id"] == customer.user_id
+    assert profile["email"] == customer.person.email
+    assert profile["name"] == customer.person.email.split("@")[0]
+    assert customer.get("/users/me").json() == profile  # made once, read since
 
 
-def test_invalid_user_names_each_field(api):
-    answer = api.post("/users", json={"email": "not-an-email", "name": "", "admin": True})
+def test_first_calls_at_once_make_one_profile(customer):
+    with ThreadPoolExecutor(4) as pool:
+        answers = list(pool.map(lambda _: customer.copy().get("/users/me"), range(4)))
+
+    assert [answer.status_code for answer in answers] == [200] * 4, [answer.text for answer in answers]
+    assert len({answer.json()["created_at"] for answer in answers}) == 1
+
+
+def test_a_customer_renames_themselves_and_staff_see_it(api, customer):
+    renamed = customer.patch("/users/me", json={"name": "Ada Lovelace"})
+
+    assert renamed.status_code == 200, renamed.text
+    assert renamed.json()["name"] == "Ada Lovelace"
+    assert api.get(f"/users/{customer.user_id}").json()["name"] == "Ada Lovelace"
+
+
+def test_an_invalid_rename_names_each_field_and_changes_nothing(customer):
+    before = customer.get("/users/me").json()
+
+    answer = customer.patch("/users/me", json={"name": "", "email": "other@example.com"})
+
     assert answer.status_code == 400
-    assert {error["field"] for error in answer.json()["errors"]} == {"email", "name", "admin"}
+    assert {error["field"] for error in answer.json()["errors"]} == {"name", "email"}
+    assert customer.get("/users/me").json() == before
 
 
-def test_unknown_user_is_a_404(api, unique):
+def test_unknown_user_is_a_404_for_staff(api, unique):
     answer = api.get(f"/users/missing-{unique}")
     assert answer.status_code == 404
     assert answer.json()["code"] == "not_found"
