@@ -2,9 +2,11 @@
 
 schemathesis generates requests for every operation of docs/openapi.json (valid and
 invalid bodies, queries, path parameters and headers) and checks each response: no 5xx,
-a documented status, the documented content type, headers and body schema. The demo
-key's usage plan may throttle (429, itself documented): the client waits and retries,
-as a well-behaved client does, and only the final answer is checked.
+a documented status, the documented content type, headers and body schema. Requests
+carry the demo key and a staff member's token (staff may call every operation, so a
+valid case reaches its function). The demo key's usage plan may throttle (429, itself
+documented): the client waits and retries, as a well-behaved client does, and only the
+final answer is checked.
 """
 from __future__ import annotations
 
@@ -44,9 +46,10 @@ rejected_keys: list[str] = []  # valid cases API Gateway answered 403
 
 
 @pytest.fixture(scope="module")
-def http(stack):
+def http(stack, people):
     session = requests.Session()
     session.headers["x-api-key"] = stack.api_key
+    session.headers["Authorization"] = people.staff().id_token
     return session
 
 
@@ -64,7 +67,7 @@ def enough_requests():
     # A valid case carries the demo key: a 403 means it never reached a function.
     assert not rejected_keys, f"{len(rejected_keys)} valid requests rejected: {rejected_keys[:5]}"
     # Ids are random, so most lookups are 404; the operations that create or list answer 2xx.
-    assert {"POST /products", "POST /users", "GET /products", "GET /health"} <= answered, summary
+    assert {"POST /products", "GET /users/me", "GET /products", "GET /health"} <= answered, summary
 
 
 # The committed document: the one the docs page serves and tests/unit/test_openapi.py
@@ -83,7 +86,7 @@ def test_every_answer_matches_the_document(case, stack, http):
     for attempt in range(8):
         response = case.call(base_url=stack.base_url, session=http, timeout=30, verify=stack.verify)
         requests_sent.append((f"{case.operation.method.upper()} {case.operation.path}", response.status_code))
-        # Negative cases may leave out the key on purpose (then 403 is the right answer).
+        # Negative cases may leave out the key or token on purpose (then 403 or 401 is right).
         if response.status_code == 403 and not (case.meta and case.meta.generation.mode.is_negative):
             rejected_keys.append(f"{case.method} {response.request.url}: {response.text[:100]}")
         if response.status_code != 429:

@@ -1,12 +1,19 @@
 """The emulator's start-up fails loudly: a busy port is a clear error, never a hang or a skip."""
+import http.server
+import json
 import os
 import socket
+import ssl
+import threading
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
 
-from infra.emulator import HOST, Emulator, EmulatorError, PortInUse, free_port, port_is_free
+from infra.emulator import HOST, Emulator, EmulatorError, JwksRelay, PortInUse, free_port, port_is_free
+from infra.local_tls import local_tls
 
 
 def test_a_port_in_use_is_refused_with_a_clear_message(tmp_path):
@@ -77,6 +84,9 @@ def test_the_emulator_serves_https_with_our_certificate_and_keeps_its_own_state(
     assert env["AWS_CA_BUNDLE"] == str(emulator.tls.ca)
     assert env["AWS_ENDPOINT_URL"] == emulator.endpoint
     assert env["STATE_DIR"] == str(tmp_path / "state") and env["PERSIST_STATE"] == "1"
+    # Its API Gateway fetches user-pool keys with plain HTTP: through the relay, over HTTPS.
+    assert env["MINISTACK_HOST"] == HOST
+    assert env["http_proxy"].startswith(f"http://{HOST}:")
     if os.geteuid() == 0:
         # As root MiniStack would also bind 443: started without CAP_NET_BIND_SERVICE (bit 10).
         assert not int(env["CapBnd"], 16) & (1 << 10)
@@ -87,4 +97,91 @@ def test_the_plain_http_switch(tmp_path, monkeypatch):
     env = started_with(emulator, tmp_path, monkeypatch)
     assert emulator.endpoint.startswith("http://127.0.0.1:")
     assert "USE_SSL" not in env and "AWS_CA_BUNDLE" not in env
+    assert "http_proxy" not in env  # its own port answers the key fetch itself
     assert env["PERSIST_STATE"] == "0"
+
+
+JWKS = {"keys": [{"kty": "RSA", "kid": "k1", "n": "AQAB", "e": "AQAB"}]}
+
+
+@pytest.fixture
+def https_emulator_stand_in(tmp_path):
+    """An HTTPS server with our local CA's certificate that serves one pool's keys, as the
+    emulator does: (its port, its CA)."""
+    tls = local_tls(tmp_path / "tls")
+
+    class Keys(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802
+            found = self.path == "/us-east-1_pool/.well-known/jwks.json"
+            body = json.dumps(JWKS if found else {"message": "no"}).encode()
+            self.send_response(200 if found else 404)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer((HOST, 0), Keys)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(tls.cert, tls.key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server.server_address[1], tls.ca
+    server.shutdown()
+    server.server_close()
+
+
+def through(proxy: str, url: str) -> tuple[int, bytes]:
+    """A plain-HTTP GET sent through `proxy`, as the emulator's urllib sends it with http_proxy."""
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({"http": proxy}))
+    try:
+        with opener.open(url, timeout=5) as answer:
+            return answer.status, answer.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+def test_the_relay_fetches_a_pools_keys_over_verified_https(https_emulator_stand_in):
+    port, ca = https_emulator_stand_in
+    relay = JwksRelay(port, ca)
+    proxy = relay.start()
+    try:
+        status, body = through(proxy, f"http://{HOST}:{port}/us-east-1_pool/.well-known/jwks.json")
+        assert (status, json.loads(body)) == (200, JWKS)
+        # The emulator's own answer, passed on: an unknown pool is its 404.
+        assert through(proxy, f"http://{HOST}:{port}/us-east-1_other/.well-known/jwks.json")[0] == 404
+    finally:
+        relay.stop()
+
+
+@pytest.mark.parametrize("path", ["/", "/restapis", "/us-east-1_pool/.well-known/openid-configuration",
+                                  "/a/b/.well-known/jwks.json"])
+def test_the_relay_relays_nothing_but_key_sets(https_emulator_stand_in, path):
+    port, ca = https_emulator_stand_in
+    relay = JwksRelay(port, ca)
+    proxy = relay.start()
+    try:
+        assert through(proxy, f"http://{HOST}:{port}{path}")[0] == 403
+    finally:
+        relay.stop()
+
+
+def test_the_relay_reaches_only_its_own_emulator(https_emulator_stand_in):
+    port, ca = https_emulator_stand_in
+    relay = JwksRelay(port, ca)
+    proxy = relay.start()
+    try:
+        assert through(proxy, f"http://{HOST}:{free_port()}/us-east-1_pool/.well-known/jwks.json")[0] == 403
+    finally:
+        relay.stop()
+
+
+def test_the_relay_verifies_the_emulator_with_our_ca(https_emulator_stand_in, tmp_path):
+    port, _ = https_emulator_stand_in
+    relay = JwksRelay(port, local_tls(tmp_path / "another-ca").ca)  # not the CA that signed it
+    proxy = relay.start()
+    try:
+        assert through(proxy, f"http://{HOST}:{port}/us-east-1_pool/.well-known/jwks.json")[0] == 502
+    finally:
+        relay.stop()

@@ -14,6 +14,14 @@ def test_every_route_is_an_api_event_with_its_key_rule():
     assert by_route[("POST", "/products")].api_key_required is True
     assert by_route[("POST", "/orders")].function == "PlaceOrderFunction"
     assert by_route[("GET", "/products/{product_id}")].path_parameters == ["product_id"]
+    # The authorizer by default; `Authorizer: NONE` on the public reads and keyless pages.
+    assert by_route[("POST", "/orders")].authorizer == "CognitoAuth"
+    assert by_route[("GET", "/users/me")].authorizer == "CognitoAuth"
+    assert {(method, path) for (method, path), route in by_route.items() if route.authorizer is None} >= {
+        ("GET", "/health"), ("GET", "/docs"), ("GET", "/products"), ("GET", "/products/{product_id}"),
+        ("GET", "/inventory/{product_id}")}
+    assert all(route.authorizer == "CognitoAuth" for route in by_route.values()
+               if route.method != "GET" or route.path.startswith(("/users", "/orders", "/payments")))
     events = sum(1 for function in resources_of_type(FUNCTION).values()
                  for event in function["Properties"].get("Events", {}).values() if event["Type"] == "Api")
     assert len(by_route) == events
