@@ -7,7 +7,8 @@ proxy result unchanged: parsing, validation and error mapping stay in the handle
 local run exercises exactly the code that runs on Lambda.
 
 Against the stack `make run` deployed on the local emulator (it writes the stack's
-outputs to .local/stack.json, which the `local` stage points this app at):
+outputs to .local/stack.json, which the `local` stage points this app at), behind the
+same gateway rules as deployed (the Cognito authorizer, then API keys and usage plans):
 
     .venv/bin/chalice local --stage local --port 8000
 """
@@ -104,8 +105,13 @@ if os.environ.get("SHOP_STACK_FILE"):
 app = create_app()
 
 if os.environ.get("SHOP_STACK_FILE"):
-    # API Gateway's keys, usage plans and throttles in front of the routes, as deployed
-    # (plans from the template, keys from the emulator): docs/usage-plans.md.
+    # API Gateway in front of the routes, in its order: the Cognito authorizer first (the
+    # stack's user pool and app client, infra/cognito_local.py: 401 before anything else),
+    # then keys, usage plans and throttles (plans from the template, keys from the
+    # emulator: docs/usage-plans.md). Chalice runs middleware in the order registered.
+    from infra.cognito_local import install_local_authorizer  # noqa: E402
     from infra.usage_plans import install_local_gateway  # noqa: E402
 
-    install_local_gateway(app, Path(__file__).resolve().parent / os.environ["SHOP_STACK_FILE"])
+    _stack_path = Path(__file__).resolve().parent / os.environ["SHOP_STACK_FILE"]
+    install_local_authorizer(app, _stack_path, routes())
+    install_local_gateway(app, _stack_path)

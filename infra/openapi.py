@@ -2,12 +2,15 @@
 
 One source of truth for each part of it:
   routes       infra/template.yaml's Api events (infra/template.py): method, path,
-               API-key requirement, handler
+               API-key requirement, authorizer, handler
+  security     the template's API key and Cognito authorizer: each operation requires
+               what API Gateway checks for its route (none, the key, or the key and an
+               IdToken), and documents the gateway's own 401/403/429 answers
   contracts    each handler's `lambda_endpoint(...)` declaration (shared.http.EndpointDoc):
                request body, query and header models, success statuses and bodies,
                the domain errors it answers
   schemas      the pydantic models themselves
-  errors       shared.http's error body, and API Gateway's own 403/429 answers
+  errors       shared.http's error body, and API Gateway's own 401/403/429 answers
 
 It writes docs/openapi.json (committed, for readers and tools) and the same bytes to
 functions/docs/openapi.json (what the deployed docs function serves).
@@ -33,6 +36,15 @@ FUNCTIONS_DIR = ROOT / "functions"
 OUTPUTS = (ROOT / "docs" / "openapi.json", FUNCTIONS_DIR / "docs" / "openapi.json")
 
 API_KEY_SCHEME = "ApiKey"
+# An authorizer's security scheme is named as the template names the authorizer (CognitoAuth).
+BEARER_DESCRIPTION = (
+    "The IdToken of a person signed in to the stack's Cognito user pool (output `UserPoolId`) "
+    "through its app client (output `UserPoolClientId`): `InitiateAuth` with `USER_PASSWORD_AUTH` "
+    "answers it as `AuthenticationResult.IdToken`; it expires after an hour (refresh it with "
+    "`REFRESH_TOKEN_AUTH`). Send it in the `{header}` header as `Bearer <token>`; API Gateway "
+    "also takes the token alone. Staff are the members of the `{staff}` group. Without a valid "
+    "token API Gateway answers 401 `{{\"message\":\"Unauthorized\"}}` before any function runs."
+)
 # Deployed routes that are not part of the API clients use, and why. Documented nowhere
 # else, so they are listed here; tests/unit/test_openapi.py holds the template to this.
 UNDOCUMENTED_ROUTES = {
@@ -44,6 +56,8 @@ REF = "#/components/schemas/{model}"
 # Domain error statuses (shared.http._STATUS_BY_ERROR) and how the document describes them.
 ERROR_DESCRIPTIONS = {
     400: "Invalid request: `errors` names each invalid field",
+    401: "No verified caller (the function's own check; API Gateway refuses such a request first)",
+    403: "The signed-in caller may not do this (e.g. only staff may)",
     404: "Not found",
     409: "Conflict with the resource's current state",
     415: "The body is not JSON: send `Content-Type: application/json` (or `application/*+json`), in UTF-8",
@@ -54,6 +68,8 @@ ERROR_DESCRIPTIONS = {
 ERROR_EXAMPLES = {
     400: {"code": "invalid_request", "message": "Invalid request body",
           "errors": [{"field": "price.amount", "message": "Input should be greater than 0"}]},
+    401: {"code": "unauthenticated", "message": "Sign in: send a valid token in the Authorization header"},
+    403: {"code": "forbidden", "message": "Only staff may do this"},
     404: {"code": "not_found", "message": "Product 0b8f0d0e not found"},
     409: {"code": "conflict", "message": "SKU TSHIRT-RED-M already exists"},
     415: {"code": "unsupported_media_type",
@@ -128,8 +144,13 @@ def build_document() -> dict[str, Any]:
             "description": (
                 "Serverless e-commerce backend: products, users, inventory, orders, payments.\n\n"
                 "Every route but `GET /health` and the reference itself needs an API key in the "
-                "`x-api-key` header. A request over the key's usage plan is answered 429 by "
-                "API Gateway; a missing or unknown key, 403."
+                "`x-api-key` header: it names the client application. A request over the key's "
+                "usage plan is answered 429 by API Gateway; a missing or unknown key, 403.\n\n"
+                "Every route but the public reads (products, stock) also needs the caller's "
+                "Cognito IdToken in the `Authorization` header (`Bearer <token>`, or the token "
+                "alone); without a valid one API Gateway answers 401 before checking the key. "
+                "A customer acts on their own profile, orders and payments; staff (the `admin` "
+                "group) on anyone's, and alone on the catalog and stock."
             ),
         },
         "tags": [{"name": tag} for tag in sorted({_tag(route) for route in docs})],
@@ -137,10 +158,41 @@ def build_document() -> dict[str, Any]:
         "components": {
             "schemas": schemas,
             "securitySchemes": {
-                API_KEY_SCHEME: {"type": "apiKey", "in": "header", "name": "x-api-key"},
+                API_KEY_SCHEME: {"type": "apiKey", "in": "header", "name": "x-api-key",
+                                 "description": "The client application's API key, on a usage plan"},
+                **_authorizer_schemes(routes),
             },
         },
     }
+
+
+def _authorizer_schemes(routes: list[template.Route]) -> dict[str, Any]:
+    """A bearer JWT scheme for each Cognito authorizer the documented routes use, from the
+    template's Api Auth.Authorizers (its identity header)."""
+    authorizers: dict[str, Any] = {}
+    for api in template.resources_of_type("AWS::Serverless::Api").values():
+        authorizers.update(api["Properties"].get("Auth", {}).get("Authorizers", {}))
+    staff = template.load_template()["Resources"]["StaffGroup"]["Properties"]["GroupName"]
+    schemes = {}
+    for name in sorted({route.authorizer for route in routes if route.authorizer}):
+        authorizer = authorizers[name]
+        header = authorizer.get("Identity", {}).get("Header", "Authorization")
+        if "UserPoolArn" not in authorizer or header != "Authorization":
+            raise SystemExit(f"authorizer {name}: only Cognito user pools read from Authorization are documented")
+        schemes[name] = {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
+                         "description": BEARER_DESCRIPTION.format(header=header, staff=staff)}
+    return schemes
+
+
+def security(route: template.Route) -> list[dict[str, list[str]]]:
+    """What API Gateway requires for `route`: nothing, the API key, or the key and a token."""
+    requirement: dict[str, list[str]] = {}
+    if route.api_key_required:
+        requirement[API_KEY_SCHEME] = []
+    if route.authorizer:
+        requirement[route.authorizer] = []
+    # One requirement object: all of its schemes at once (AND), as the gateway checks them.
+    return [requirement] if requirement else []
 
 
 def _tag(route: template.Route) -> str:
@@ -152,7 +204,7 @@ def _operation(route: template.Route, doc: Any, refs: dict) -> dict[str, Any]:
         "tags": [_tag(route)],
         "summary": doc.summary[:1].upper() + doc.summary[1:],
         "operationId": route.handler.rpartition(".")[2],
-        "security": [{API_KEY_SCHEME: []}] if route.api_key_required else [],
+        "security": security(route),
     }
     # Every path parameter is checked at the boundary (shared.http), against this schema.
     from shared.http import PATH_PARAMETER
@@ -198,8 +250,13 @@ def _operation(route: template.Route, doc: Any, refs: dict) -> dict[str, Any]:
         if status == 503:
             response["headers"] = {"Retry-After": {"schema": {"type": "string"}}}
         responses[str(status)] = response
+    if route.authorizer:
+        _add_gateway_response(responses, 401, _gateway_response(
+            "No valid IdToken in `Authorization` (missing, expired, or not this pool's) "
+            "(API Gateway, before the key is checked)", "Unauthorized"))
     if route.api_key_required:
-        responses["403"] = _gateway_response("Missing or unknown API key (API Gateway)", "Forbidden")
+        _add_gateway_response(responses, 403, _gateway_response(
+            "Missing or unknown API key (API Gateway)", "Forbidden"))
         responses["429"] = _gateway_response(
             "Over the key's usage plan: throttled (`Too Many Requests`) or quota spent "
             "(`Limit Exceeded`) (API Gateway)", "Too Many Requests")
@@ -228,8 +285,9 @@ def _error_schema() -> dict[str, Any]:
         "description": "Every error a function answers; `errors` only on 400",
         "properties": {
             "code": {"type": "string", "description": "Stable, machine-readable",
-                     "enum": ["invalid_request", "not_found", "conflict", "unprocessable",
-                              "unsupported_media_type", "dependency_unavailable", "internal_error"]},
+                     "enum": ["invalid_request", "unauthenticated", "forbidden", "not_found", "conflict",
+                              "unprocessable", "unsupported_media_type", "dependency_unavailable",
+                              "internal_error"]},
             "message": {"type": "string"},
             "errors": {
                 "type": "array",
@@ -241,6 +299,27 @@ def _error_schema() -> dict[str, Any]:
             },
         },
         "required": ["code", "message"],
+    }
+
+
+def _add_gateway_response(responses: dict[str, Any], status: int, gateway: dict[str, Any]) -> None:
+    """API Gateway's answer for `status`; where the function may answer the same status with
+    its own error body (403: a customer on a staff route), either one."""
+    function = responses.get(str(status))
+    if function is None:
+        responses[str(status)] = gateway
+        return
+    # anyOf, not oneOf: an Error body also has the GatewayError's one required property.
+    responses[str(status)] = {
+        "description": f"{gateway['description']}; or {function['description'][:1].lower()}{function['description'][1:]}",
+        "content": {"application/json": {
+            "schema": {"anyOf": [gateway["content"]["application/json"]["schema"],
+                                 function["content"]["application/json"]["schema"]]},
+            "examples": {
+                "gateway": {"summary": "API Gateway", "value": gateway["content"]["application/json"]["example"]},
+                "function": {"summary": "The function", "value": function["content"]["application/json"]["example"]},
+            },
+        }},
     }
 
 

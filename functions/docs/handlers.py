@@ -2,6 +2,12 @@
 
 The page loads Swagger UI's script and stylesheet and the OpenAPI document from
 `GET /docs/{asset}` (docs/assets.py): nothing is fetched from a CDN.
+
+"Try it out": the Authorize dialog lists the document's two schemes, the API key
+(`x-api-key`) and the Cognito IdToken (pasted alone: Swagger UI sends it as
+`Authorization: Bearer <token>`, which API Gateway takes). Both are kept in the browser's
+local storage across reloads (persistAuthorization), on this origin only; the IdToken
+expires within the hour anyway.
 """
 from __future__ import annotations
 
@@ -29,6 +35,7 @@ PAGE = """<!DOCTYPE html>
       dom_id: "#swagger-ui",
       deepLinking: true,
       docExpansion: "list",
+      persistAuthorization: true,
     });
   </script>
 </body>

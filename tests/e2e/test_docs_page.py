@@ -71,6 +71,8 @@ def test_docs_page_lists_every_endpoint(stack, anonymous, tmp_path):
         if (route.method.lower(), route.path) not in openapi.UNDOCUMENTED_ROUTES
     }
     assert "Shop API" in dom
+    # The document declares security schemes (API key, Cognito IdToken): an Authorize button.
+    assert 'class="btn authorize' in dom
     assert listed == expected, (
         f"not on the page: {sorted(expected - listed)}\nunexpected: {sorted(listed - expected)}"
     )

@@ -3,6 +3,8 @@
 In process (chalice.test), against the moto tables built from the template. Its routes
 are the template's (app.py registers them from infra/template.py): each must reach the
 handler the template deploys for it, with an event that handler reads as on Lambda.
+Requests are sent as a staff member, with an IdToken of the tests' own pool verified by
+the same authorizer layer `chalice local` runs (infra/cognito_local.py, tests/unit/tokens.py).
 """
 from __future__ import annotations
 
@@ -13,23 +15,37 @@ from pathlib import Path
 import pytest
 from chalice.test import Client
 
-from app import app
+from app import app, create_app
 from infra.template import routes
 from shared.http import ApiRequest
+from tests.unit.tokens import TestPool
 
 PROJECT_DIR = str(Path(__file__).resolve().parents[2])
 JSON = {"Content-Type": "application/json"}
 WIDGET = {"sku": "wid-1", "name": "Widget", "price": {"amount": 1999, "currency": "EUR"}}
 
 
+POOL = TestPool()
+STAFF_TOKEN = POOL.id_token(sub="staff-1", email="staff@example.com", groups=["admin"])
+
+
+@pytest.fixture(scope="module")
+def signed_in_app():
+    """The template's routes behind the local authorizer, trusting the tests' pool."""
+    shop = create_app()
+    POOL.install(shop)
+    return shop
+
+
 @pytest.fixture
-def http(tables):
-    return Client(app, project_dir=PROJECT_DIR).http
+def http(tables, signed_in_app):
+    return Client(signed_in_app, project_dir=PROJECT_DIR).http
 
 
 def send(http, method: str, path: str, payload: object = None, headers: dict | None = None):
     body = b"" if payload is None else json.dumps(payload).encode()
-    return http.request(method, path, headers=headers or JSON, body=body)
+    return http.request(method, path, headers={"Authorization": f"Bearer {STAFF_TOKEN}", **(headers or JSON)},
+                        body=body)
 
 
 def test_product_lifecycle(http):

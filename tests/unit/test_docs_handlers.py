@@ -24,6 +24,27 @@ def test_page_loads_everything_from_this_function():
     assert "http" not in page.replace("<!DOCTYPE html>", "").lower(), "nothing from another host"
 
 
+def test_page_cannot_be_framed():
+    headers = _get(handlers.docs_page)["headers"]
+    assert headers["Content-Security-Policy"] == "frame-ancestors 'none'"
+    assert headers["X-Frame-Options"] == "DENY"
+
+
+def test_page_keeps_what_is_pasted_into_authorize_across_reloads():
+    assert "persistAuthorization: true," in _get(handlers.docs_page)["body"]
+
+
+def test_authorize_offers_the_api_key_and_the_id_token_and_try_it_out_sends_both():
+    # Swagger UI's Authorize dialog lists the served document's schemes; "Try it out"
+    # sends, for an operation, those of its security requirement.
+    served = json.loads(_get(assets.docs_asset, "openapi.json")["body"])
+    schemes = served["components"]["securitySchemes"]
+    assert schemes["ApiKey"]["type"] == "apiKey"
+    assert (schemes["CognitoAuth"]["type"], schemes["CognitoAuth"]["scheme"]) == ("http", "bearer")
+    assert served["paths"]["/users/me"]["get"]["security"] == [{"ApiKey": [], "CognitoAuth": []}]
+    assert served["paths"]["/products"]["get"]["security"] == [{"ApiKey": []}]
+
+
 def test_assets_come_from_the_pinned_package():
     script = _get(assets.docs_asset, "swagger-ui-bundle.js")
     css = _get(assets.docs_asset, "swagger-ui.css")
