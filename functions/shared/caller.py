@@ -52,8 +52,11 @@ def parse_groups(raw: Any) -> frozenset[str]:
 
 
 def caller_from_claims(claims: Mapping[str, Any] | None) -> Caller | None:
-    """The caller behind a verified token's claims; None where there are none (a public route)."""
-    if not claims or not claims.get("sub"):
+    """The caller behind a verified IdToken's claims; None where there are none (a public
+    route) or where they are an AccessToken's: the API takes IdTokens (AWS's authorizer
+    wants one on a method without OAuth scopes; MiniStack's lets an AccessToken through,
+    which carries no email), so a function treats one as no sign-in at all (401)."""
+    if not claims or not claims.get("sub") or claims.get("token_use", "id") != "id":
         return None
     return Caller(user_id=str(claims["sub"]), email=str(claims.get("email") or ""),
                   groups=parse_groups(claims.get("cognito:groups")),

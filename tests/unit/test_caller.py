@@ -35,8 +35,10 @@ def test_caller_from_claims_as_api_gateway_passes_them():
     assert caller.is_staff
 
 
-@pytest.mark.parametrize("claims", [None, {}, {"email": "ada@example.com"}, {"sub": ""}])
-def test_no_subject_is_no_caller(claims):
+@pytest.mark.parametrize("claims", [None, {}, {"email": "ada@example.com"}, {"sub": ""},
+                                    {"sub": "s-1", "token_use": "access", "cognito:groups": "admin"}],
+                         ids=["none", "empty", "no-sub", "blank-sub", "access-token"])
+def test_no_subject_or_no_idtoken_is_no_caller(claims):
     assert caller_from_claims(claims) is None
 
 

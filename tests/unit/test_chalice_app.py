@@ -126,19 +126,20 @@ def test_duplicate_sku_is_409(http):
     assert response.json_body == {"code": "conflict", "message": "A product with SKU WID-1 already exists"}
 
 
-def test_user_registration(http):
-    created = send(http, "POST", "/users", {"email": "ada@example.com", "name": "Ada"})
-    assert created.status_code == 201, created.body
-    user = created.json_body
-    assert (user["email"], user["name"]) == ("ada@example.com", "Ada")
+def test_a_profile_is_made_on_the_first_call_and_staff_read_anyones(http):
+    customer = {"Authorization": POOL.id_token(sub="customer-1", email="ada@example.com"), **JSON}
 
-    fetched = send(http, "GET", f"/users/{user['id']}")
-    assert (fetched.status_code, fetched.json_body) == (200, user)
+    made = send(http, "GET", "/users/me", headers=customer)
+    assert made.status_code == 200, made.body
+    assert (made.json_body["id"], made.json_body["email"], made.json_body["name"]) == ("customer-1", "ada@example.com", "ada")
+    assert send(http, "GET", "/users/me", headers=customer).json_body == made.json_body
 
-    again = send(http, "POST", "/users", {"email": "ADA@example.com", "name": "Ada again"})
-    assert again.status_code == 409
-    assert again.json_body["code"] == "conflict"
+    renamed = send(http, "PATCH", "/users/me", {"name": "Ada Lovelace"}, headers=customer)
+    assert (renamed.status_code, renamed.json_body["name"]) == (200, "Ada Lovelace")
 
+    assert send(http, "GET", "/users/customer-1").json_body == renamed.json_body  # staff
+    refused = send(http, "GET", "/users/customer-1", headers=customer)
+    assert (refused.status_code, refused.json_body["code"]) == (403, "forbidden")
     missing = send(http, "GET", "/users/nobody")
     assert missing.status_code == 404
     assert missing.json_body == {"code": "not_found", "message": "User nobody not found"}
