@@ -4,8 +4,9 @@ A deploy records a fingerprint of everything `sam build` + `sam deploy` read (th
 template, samconfig.toml, the functions' source, the layers' requirements) beside the
 emulator's state. On the next start, nothing changed and the emulator's saved state
 newer than that record means the stack it reloaded is the one deployed: no build, no
-deploy. Anything else deploys; SAM's cached build then rebuilds only the changed parts
-and the stack update replaces only the resources whose properties changed.
+deploy. Anything else deploys: SAM takes the layers from its build cache and makes each
+function's package again (functions/Makefile), identical where its files are, so the
+stack update replaces the code of only the functions whose package changed.
 """
 from __future__ import annotations
 
