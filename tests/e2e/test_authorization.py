@@ -16,10 +16,12 @@ import uuid
 import pytest
 
 from infra.people import Person, new_password
+from infra.template import load_template
 from tests.e2e.conftest import Api
 from tests.e2e.test_orders import place_ok, stock, stocked_product, wait_for
 
 UNAUTHORIZED = {"message": "Unauthorized"}
+PASSWORD_POLICY = load_template()["Resources"]["UserPool"]["Properties"]["Policies"]["PasswordPolicy"]
 
 
 def _segment(data: dict) -> str:
@@ -81,8 +83,8 @@ def emulator_only_tokens(api, aws, stack, shop) -> dict[str, Api]:
     expired = idp.initiate_auth(ClientId=brief, AuthFlow="USER_PASSWORD_AUTH", AuthParameters={
         "USERNAME": owner.email, "PASSWORD": owner.password})["AuthenticationResult"]["IdToken"]
 
-    other_pool = idp.create_user_pool(PoolName=f"e2e-other-{uuid.uuid4().hex[:8]}",
-                                      UsernameAttributes=["email"])["UserPool"]["Id"]
+    other_pool = idp.create_user_pool(PoolName=f"e2e-other-{uuid.uuid4().hex[:8]}", UsernameAttributes=["email"],
+                                      Policies={"PasswordPolicy": PASSWORD_POLICY})["UserPool"]["Id"]
     other_client = idp.create_user_pool_client(
         UserPoolId=other_pool, ClientName="other",
         ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"])["UserPoolClient"]["ClientId"]
