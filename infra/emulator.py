@@ -177,6 +177,11 @@ class Emulator:
             # fixed /tmp path all emulators would share.
             STATE_DIR=str(self.state_dir),
             PERSIST_STATE="1" if self.persist else "0",
+            # S3 keeps only bucket metadata in that state: the objects' bodies (the SAM
+            # CLI's uploaded packages) are written here as they arrive, so a deploy after
+            # a restart finds them and uploads only what changed.
+            S3_PERSIST="1" if self.persist else "0",
+            S3_DATA_DIR=str(self.state_dir / "s3"),
             # Its API Gateway fetches a user pool's keys (JWKS) from its own Cognito at this
             # host to check tokens; the default, `localhost`, may resolve to ::1 first.
             MINISTACK_HOST=HOST,

@@ -84,6 +84,8 @@ def test_the_emulator_serves_https_with_our_certificate_and_keeps_its_own_state(
     assert env["AWS_CA_BUNDLE"] == str(emulator.tls.ca)
     assert env["AWS_ENDPOINT_URL"] == emulator.endpoint
     assert env["STATE_DIR"] == str(tmp_path / "state") and env["PERSIST_STATE"] == "1"
+    # SAM's uploaded packages kept too: a deploy after a restart uploads only what changed.
+    assert (env["S3_PERSIST"], env["S3_DATA_DIR"]) == ("1", str(tmp_path / "state" / "s3"))
     # Its API Gateway fetches user-pool keys with plain HTTP: through the relay, over HTTPS.
     assert env["MINISTACK_HOST"] == HOST
     assert env["http_proxy"].startswith(f"http://{HOST}:")
