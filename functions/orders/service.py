@@ -17,7 +17,7 @@ from aws_lambda_powertools import Logger
 
 from inventory.contracts import CommitStock, InventoryCommandResult, ReserveStock, StockLine
 from orders.domain import Order, OrderLine, OrderModifiedConcurrently, OrderStatus, Price
-from orders.events import OrderCancelled, OrderCreated, OrderUpdated
+from orders.contracts import OrderCancelled, OrderCreated, OrderUpdated
 from orders.ports import (
     AbstractCatalog,
     AbstractEventPublisher,

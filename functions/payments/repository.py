@@ -4,7 +4,7 @@ Table layout (one table for the service):
   pk = PAYMENT#<order_id>             the order's payment (one per order; its id is
                                       pay_<order_id>, see payments.domain)
   pk = SIMULATOR#CHARGE#<charge_id>   the simulated card processor's own records
-                                      (payments.processor); never read by this module
+                                      (payments.card_network); never read by this module
 """
 from __future__ import annotations
 

@@ -17,7 +17,7 @@ from payments.domain import (
     order_id_of,
     refund_key,
 )
-from payments.processor import AbstractCardProcessor
+from payments.card_network import AbstractCardProcessor
 from payments.repository import AbstractPaymentRepository
 from shared.caller import Caller
 from shared.observability import count_by_reason

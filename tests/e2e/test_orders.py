@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 import pytest
 import requests
 
-from orders.events import EventLine, OrderCreated
+from orders.contracts import EventLine, OrderCreated
 from orders.domain import Price
 from infra.dlq import DeadLetter, peek, redrive
 from tests.e2e.conftest import Api

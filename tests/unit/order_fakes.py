@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from inventory.contracts import InventoryCommandResult, StockLine
 from orders.domain import Order, OrderModifiedConcurrently, OrderNotFound
-from orders.events import OrderCancelled, OrderCreated, OrderUpdated
+from orders.contracts import OrderCancelled, OrderCreated, OrderUpdated
 from orders.ports import (
     AbstractCatalog,
     AbstractEventPublisher,

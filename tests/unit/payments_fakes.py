@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from payments.contracts import ChargeAmount
 from payments.domain import Payment, PaymentAlreadyExists, PaymentModifiedConcurrently
-from payments.processor import (
+from payments.card_network import (
     AbstractCardProcessor,
     ChargeOutcome,
     ProcessorUnavailable,

@@ -19,7 +19,7 @@ from orders import service
 from orders.adapters import SqsEventPublisher
 from orders.bootstrap import override_services
 from orders.domain import Order, OrderLine, OrderStatus, Price
-from orders.events import OrderCancelled, OrderCreated, OrderUpdated
+from orders.contracts import OrderCancelled, OrderCreated, OrderUpdated
 from orders.processor import handle_order_events
 from orders.service import OrderServices
 from shared.errors import DependencyUnavailable

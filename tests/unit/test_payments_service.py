@@ -6,7 +6,7 @@ import pytest
 from payments import service
 from payments.contracts import ChargeAmount
 from payments.domain import Payment, PaymentNotFound
-from payments.processor import ProcessorUnavailable, RefundRejected
+from payments.card_network import ProcessorUnavailable, RefundRejected
 from tests.unit.callers import CUSTOMER, OTHER_CUSTOMER, STAFF
 from tests.unit.payments_fakes import FakeCardProcessor, FakePaymentRepository
 

@@ -9,7 +9,7 @@ import boto3
 import pytest
 
 from payments.contracts import ChargeAmount
-from payments.processor import (
+from payments.card_network import (
     ProcessorUnavailable,
     RefundRejected,
     SimulatedCardProcessor,
