@@ -6,9 +6,10 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from orders.domain import Order, OrderLine, OrderStatus, Price
+from orders.domain import Order, OrderLine, OrderStatus
 from orders.repository import OrderPage
 from shared.http import ApiResponse
+from shared.money import Money
 
 
 class UserOrdersQuery(BaseModel):
@@ -24,7 +25,7 @@ class OrderResponse(BaseModel):
     status: OrderStatus
     status_reason: str | None
     lines: list[OrderLine]
-    total: Price
+    total: Money
     payment_id: str | None
     created_at: datetime
     updated_at: datetime

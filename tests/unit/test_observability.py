@@ -33,7 +33,7 @@ from orders.processor import handle_order_events
 from orders.repository import DynamoDBOrderRepository
 from payments.commands import handle_payment_command
 from products.contracts import ProductSnapshot
-from products.domain import Money
+from shared.money import Money
 from shared import invocation
 from shared.observability import NAMESPACE, log_scope, logger, metrics
 from tests.unit.api_events import with_body, with_header, with_path_param

@@ -30,7 +30,7 @@ from orders.domain import OrderStatus
 from orders.repository import DynamoDBOrderRepository
 from orders.service import OrderServices
 from products.contracts import ProductSnapshot
-from products.domain import Money
+from shared.money import Money
 from tests.unit.api_events import with_body, with_header, with_path_param, with_query
 from tests.unit.callers import CUSTOMER, OTHER_CUSTOMER, STAFF, as_caller
 from tests.unit.order_fakes import FakeCatalog, FakeInventory, fake_services

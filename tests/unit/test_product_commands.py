@@ -10,7 +10,8 @@ from pydantic import ValidationError
 
 from products import service as products_service
 from products.contracts import LookupProductsResult
-from products.domain import Money, Product, ProductNotFound
+from products.domain import Product, ProductNotFound
+from shared.money import Money
 from products.commands import lookup_products
 from products.repository import AbstractProductRepository, DynamoDBProductRepository, ProductPage
 
