@@ -460,13 +460,11 @@ def cold_start(build_dir: Path, runs: int, only: list[str] | None, progress: Pro
     """Import time of each handler module in a fresh interpreter, and what each function carries."""
     build_dir = build_dir.resolve()
     from infra.template import import_environment, resources_of_type
-    from tests.template import FIRST_CALL_IMPORTS
     functions: dict[str, tuple[str, tuple[str, ...]]] = {}
     for name, resource in resources_of_type("AWS::Serverless::Function").items():
         properties = resource["Properties"]
         layers = [layer["Ref"] for layer in properties.get("Layers", [])]
-        # What the handler imports on its first call counts too: "module+module+...".
-        module = "+".join([properties["Handler"].rpartition(".")[0], *FIRST_CALL_IMPORTS.get(name, ())])
+        module = properties["Handler"].rpartition(".")[0]
         functions[name] = (module, tuple(dict.fromkeys(layers)))
     # Bare `import boto3` with the reference function's layers: exactly boto3 and botocore.
     baseline = "ReferenceGetProductFunction"

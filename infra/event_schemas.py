@@ -1,6 +1,6 @@
 """Write the JSON Schema of every published event to docs/events/ (`make event-schemas`).
 
-The pydantic models in functions/orders/events.py are the source; the committed
+The pydantic models in functions/orders/contracts.py are the source; the committed
 schemas are what consumers read. tests/unit/test_event_contracts.py fails when the two
 disagree.
 """
@@ -16,7 +16,7 @@ SCHEMA_DIR = ROOT / "docs" / "events"
 
 def event_schemas() -> dict[str, dict]:
     sys.path.insert(0, str(ROOT / "functions"))
-    from orders.events import OrderCancelled, OrderCreated, OrderUpdated
+    from orders.contracts import OrderCancelled, OrderCreated, OrderUpdated
 
     return {
         model.model_fields["type"].default: model.model_json_schema(mode="serialization")

@@ -1,8 +1,6 @@
-"""Lambda entry points of inventory (see infra/template.yaml).
+"""Lambda entry points of inventory (see infra/template.yaml); its commands are inventory.commands.
 
   set_stock, get_stock          one per HTTP endpoint (PUT, GET /inventory/{product_id})
-  handle_command                InventoryReservationsFunction: invoked by the orders
-                                service with an `InventoryCommand` (inventory.contracts)
   sweep_expired_reservations    ReservationSweepFunction: on a schedule, gives back the
                                 stock of reservations whose orders never completed
 """
@@ -10,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import os
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Annotated, Any
 
 from aws_lambda_powertools import Logger
@@ -18,34 +16,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from inventory import service
 from inventory.catalog import AbstractCatalog, LambdaCatalog
-from inventory.contracts import (
-    CommitStock,
-    InventoryCommand,
-    InventoryCommandResult,
-    ReleaseStock,
-    ReserveStock,
-    RestockOrder,
-)
-from inventory.domain import DEFAULT_RESERVATION_TTL, MAX_ON_HAND, Line, StockItem
+from inventory.domain import MAX_ON_HAND, StockItem
 from inventory.repository import DynamoDBStockRepository
 from shared.http import ApiRequest, ApiResponse, lambda_endpoint
-from shared.invocation import lambda_command
-from shared.tracing import traced
 
 logger = Logger()
 stock = DynamoDBStockRepository()
 
 
-def _reservation_ttl() -> timedelta:
-    raw = os.environ.get("RESERVATION_TTL_SECONDS", "").strip()
-    if not raw:
-        return DEFAULT_RESERVATION_TTL
-    if not raw.isdigit() or int(raw) <= 0:
-        raise RuntimeError(f"RESERVATION_TTL_SECONDS must be a positive number of seconds, not {raw!r}")
-    return timedelta(seconds=int(raw))
-
-
-RESERVATION_TTL = _reservation_ttl()
 # Reservations one sweep releases at most; the next run (minutes later) takes the rest.
 SWEEP_LIMIT = 500
 
@@ -89,26 +67,6 @@ def set_stock(request: ApiRequest) -> ApiResponse:
 @lambda_endpoint(responses={200: StockResponse}, errors=(404,))
 def get_stock(request: ApiRequest) -> ApiResponse:
     return ApiResponse(200, StockResponse.of(service.get_stock(stock, request.path_params["product_id"])))
-
-
-@traced
-@lambda_command(InventoryCommand)
-def handle_command(
-    command: ReserveStock | ReleaseStock | CommitStock | RestockOrder,
-) -> InventoryCommandResult:
-    # A DependencyUnavailable propagates: the invoke fails and the caller retries the command.
-    now = _now()
-    match command:
-        case ReserveStock(order_id=order_id, lines=lines):
-            held = [Line(product_id=line.product_id, quantity=line.quantity) for line in lines]
-            return service.reserve(stock, order_id, held, now=now, ttl=RESERVATION_TTL)
-        case ReleaseStock(order_id=order_id):
-            return service.release(stock, order_id, now=now)
-        case CommitStock(order_id=order_id):
-            return service.commit(stock, order_id, now=now)
-        case RestockOrder(order_id=order_id):
-            return service.restock(stock, order_id, now=now)
-    raise TypeError(f"Unknown inventory command {command!r}")
 
 
 def sweep_expired_reservations(event: dict, context: Any) -> dict:

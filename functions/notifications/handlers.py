@@ -13,7 +13,7 @@ from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.exceptions import PutError
 from pynamodb.models import Model
 
-from orders.events import OrderUpdated
+from orders.contracts import OrderUpdated
 from shared.dynamodb import ClientSettings, table_name_from_env, translate_outages
 from shared.observability import log_scope
 from shared.queues import sqs_consumer

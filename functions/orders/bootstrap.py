@@ -1,54 +1,43 @@
-"""Wires the orders service to its adapters, once per process, from the environment."""
+"""Wires the orders service to its adapters, once per process, from a function's settings (orders.settings)."""
 from __future__ import annotations
 
 import contextlib
 import functools
-import os
 from collections.abc import Iterator
-from typing import Annotated
-
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Any
 
 from orders.adapters import LambdaCatalog, LambdaInventory, LambdaPayments, SqsEventPublisher
 from orders.repository import DynamoDBOrderRepository
 from orders.service import OrderServices
+from orders.settings import CancelOrderSettings, OrderProcessorSettings, PlaceOrderSettings
 
 
-Setting = Annotated[str, Field(min_length=1)]
+class _NotWired:
+    """A port the function's use cases never reach, so the template gives it no variable
+    for it: reaching it anyway is a wiring bug, and fails as one."""
 
+    def __init__(self, port: str) -> None:
+        self._port = port
 
-class OrdersSettings(BaseModel):
-    """The environment the template gives every orders function (validated at cold start)."""
-
-    model_config = ConfigDict(frozen=True)
-
-    orders_table: Setting
-    order_events_queue_url: Setting
-    order_updates_queue_url: Setting
-    product_lookup_function: Setting
-    inventory_function: Setting
-    payments_function: Setting
-
-    @classmethod
-    def from_environ(cls) -> OrdersSettings:
-        return cls.model_validate({name: os.environ.get(name.upper(), "") for name in cls.model_fields})
+    def __getattr__(self, name: str) -> Any:
+        raise RuntimeError(f"orders.bootstrap: {self._port} is not wired in this function")
 
 
 # Set only by `override_services` (unit tests); None in every deployed function.
 _override: OrderServices | None = None
 
 
-def create_services() -> OrderServices:
-    """The services every orders function uses: wired from the environment once per process."""
-    return _override if _override is not None else _services_from_environ()
+def create_services(settings: PlaceOrderSettings | CancelOrderSettings | OrderProcessorSettings) -> OrderServices:
+    """The services of the function `settings` belongs to: wired once per process."""
+    return _override if _override is not None else _services_from(settings)
 
 
 @contextlib.contextmanager
 def override_services(services: OrderServices) -> Iterator[OrderServices]:
-    """Test seam: inside the block, `create_services()` answers `services`.
+    """Test seam: inside the block, `create_services(...)` answers `services`.
 
-    The handlers and the processor reach their dependencies only through
-    `create_services()`, so the unit tier wires in-memory fakes here instead of the
+    The entry modules reach their dependencies only through
+    `create_services`, so the unit tier wires in-memory fakes here instead of the
     Lambda and SQS adapters, without patching. Deployed code never calls this.
     """
     global _override
@@ -60,12 +49,15 @@ def override_services(services: OrderServices) -> Iterator[OrderServices]:
 
 
 @functools.cache
-def _services_from_environ() -> OrderServices:
-    settings = OrdersSettings.from_environ()
+def _services_from(settings: PlaceOrderSettings | CancelOrderSettings | OrderProcessorSettings) -> OrderServices:
+    wired = settings.model_dump()
     return OrderServices(
         orders=DynamoDBOrderRepository(),
-        catalog=LambdaCatalog(settings.product_lookup_function),
-        inventory=LambdaInventory(settings.inventory_function),
-        payments=LambdaPayments(settings.payments_function),
-        events=SqsEventPublisher(settings.order_events_queue_url, settings.order_updates_queue_url),
+        catalog=(LambdaCatalog(wired["product_lookup_function"]) if "product_lookup_function" in wired
+                 else _NotWired("the catalog")),
+        inventory=(LambdaInventory(wired["inventory_function"]) if "inventory_function" in wired
+                   else _NotWired("inventory")),
+        payments=(LambdaPayments(wired["payments_function"]) if "payments_function" in wired
+                  else _NotWired("payments")),
+        events=SqsEventPublisher(wired["order_events_queue_url"], wired.get("order_updates_queue_url")),
     )

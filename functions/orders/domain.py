@@ -18,6 +18,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.errors import Conflict, NotFound
+from shared.money import Money
 
 
 class OrderStatus(str, Enum):
@@ -57,13 +58,6 @@ class OrderModifiedConcurrently(Conflict):
         self.order_id = order_id
 
 
-class Price(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    amount: Annotated[int, Field(ge=0)]
-    currency: str
-
-
 class OrderLine(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -71,7 +65,7 @@ class OrderLine(BaseModel):
     sku: str
     name: str
     quantity: Annotated[int, Field(ge=1)]
-    unit_price: Price
+    unit_price: Money
 
     @property
     def subtotal(self) -> int:
@@ -84,7 +78,7 @@ class Order(BaseModel):
     id: str
     user_id: str
     lines: list[OrderLine]
-    total: Price
+    total: Money
     payment_token: str
     status: OrderStatus
     status_reason: str | None = None
@@ -107,7 +101,7 @@ class Order(BaseModel):
             id=str(uuid.uuid4()),
             user_id=user_id,
             lines=lines,
-            total=Price(amount=sum(line.subtotal for line in lines), currency=currencies.pop()),
+            total=Money(amount=sum(line.subtotal for line in lines), currency=currencies.pop()),
             payment_token=payment_token,
             status=OrderStatus.PENDING,
             correlation_id=correlation_id,

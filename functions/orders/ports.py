@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from inventory.contracts import CommitStock, InventoryCommandResult, ReserveStock, StockLine
-from orders.events import OrderCancelled, OrderCreated, OrderUpdated
+from orders.contracts import OrderCancelled, OrderCreated, OrderUpdated
 from payments.contracts import ChargeOrder, PaymentResult
 from products.contracts import LookupProductsResult
 

@@ -14,12 +14,14 @@ from pydantic import TypeAdapter
 
 from orders import service
 from orders.bootstrap import create_services
-from orders.events import OrderCancelled, OrderCreated, ProcessorEvent
+from orders.settings import OrderProcessorSettings
+from orders.contracts import OrderCancelled, OrderCreated, ProcessorEvent
 from shared.observability import log_scope
 from shared.queues import sqs_batch_consumer
 from shared.tracing import traced
 
 logger = Logger()
+settings = OrderProcessorSettings.from_environ()
 _events = TypeAdapter(ProcessorEvent)
 
 
@@ -37,7 +39,7 @@ def prepare_batch(records: list[SQSRecord]) -> Callable[[SQSRecord], None]:
                                                  "receive_count": record.attributes.approximate_receive_count})
         if isinstance(event, OrderCreated):
             created.append(event.order_id)
-    processed = service.process_orders(create_services(), created) if created else {}
+    processed = service.process_orders(create_services(settings), created) if created else {}
 
     def process_record(record: SQSRecord) -> None:
         event = _events.validate_json(record.body)
@@ -50,7 +52,7 @@ def prepare_batch(records: list[SQSRecord]) -> Callable[[SQSRecord], None]:
                     raise outcome
                 logger.info("order processed", extra={"status": outcome.status.value})
             elif isinstance(event, OrderCancelled):
-                service.compensate_cancelled(create_services(), event)
+                service.compensate_cancelled(create_services(settings), event)
                 logger.info("cancelled order compensated")
 
     return process_record

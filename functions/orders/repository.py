@@ -18,9 +18,10 @@ from pynamodb.exceptions import DeleteError, DoesNotExist, PutError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from orders.domain import Order, OrderLine, OrderModifiedConcurrently, OrderNotFound, OrderStatus, Price
+from orders.domain import Order, OrderLine, OrderModifiedConcurrently, OrderNotFound, OrderStatus
 from shared.errors import FieldError, InvalidInput
 from shared.dynamodb import ClientSettings, carry_stored_version, table_name_from_env, translate_outages
+from shared.money import Money
 from shared.pagination import decode_cursor, encode_cursor
 
 TABLE_NAME = table_name_from_env("ORDERS_TABLE")
@@ -128,7 +129,7 @@ class OrderEntry(Model):
             id=self.id,
             user_id=self.user_id,
             lines=[OrderLine.model_validate(line) for line in self.lines],
-            total=Price(amount=int(self.total_amount), currency=self.total_currency),
+            total=Money(amount=int(self.total_amount), currency=self.total_currency),
             payment_token=self.payment_token,
             status=OrderStatus(self.status),
             status_reason=self.status_reason,

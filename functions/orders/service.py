@@ -16,8 +16,8 @@ from typing import TypeVar
 from aws_lambda_powertools import Logger
 
 from inventory.contracts import CommitStock, InventoryCommandResult, ReserveStock, StockLine
-from orders.domain import Order, OrderLine, OrderModifiedConcurrently, OrderStatus, Price
-from orders.events import OrderCancelled, OrderCreated, OrderUpdated
+from orders.domain import Order, OrderLine, OrderModifiedConcurrently, OrderStatus
+from orders.contracts import OrderCancelled, OrderCreated, OrderUpdated
 from orders.ports import (
     AbstractCatalog,
     AbstractEventPublisher,
@@ -27,7 +27,7 @@ from orders.ports import (
 )
 from orders.queries import get_order
 from orders.repository import AbstractOrderRepository
-from payments.contracts import ChargeAmount, ChargeOrder, PaymentResult
+from payments.contracts import ChargeOrder, PaymentResult
 from shared.caller import Caller
 from shared.errors import DependencyUnavailable, FieldError, InvalidInput
 from shared.observability import count, count_by_reason
@@ -86,7 +86,7 @@ def place_order(
                 sku=products[line.product_id].sku,
                 name=products[line.product_id].name,
                 quantity=line.quantity,
-                unit_price=Price(**products[line.product_id].price.model_dump()),
+                unit_price=products[line.product_id].price,
             )
             for line in lines
         ],
@@ -147,7 +147,7 @@ def process_orders(services: OrderServices, order_ids: list[str]) -> dict[str, O
     charging = due(OrderStatus.RESERVED)
     charges = _each(services.payments.charge_each, [
         ChargeOrder(order_id=order.id, correlation_id=_passed_on(order),
-                    amount=ChargeAmount(amount=order.total.amount, currency=order.total.currency),
+                    amount=order.total,
                     payment_token=order.payment_token, customer_id=order.user_id)
         for order in charging])
     captured: list[tuple[Order, PaymentResult]] = []

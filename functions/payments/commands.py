@@ -9,7 +9,7 @@ from __future__ import annotations
 from payments import service
 from payments.contracts import ChargeOrder, PaymentCommand, PaymentResult, RefundOrder
 from payments.domain import Payment
-from payments.processor import SimulatedCardProcessor
+from payments.card_network import SimulatedCardProcessor
 from payments.repository import DynamoDBPaymentRepository
 from shared.invocation import lambda_command
 from shared.tracing import traced

@@ -12,6 +12,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.money import Money
+
 OrderId = Annotated[str, Field(min_length=1, max_length=64)]
 # Optional on every command: the caller's correlation id, which the callee logs under
 # (shared.invocation fills it in from the caller's log context). Commands without it
@@ -21,19 +23,12 @@ CorrelationId = Annotated[str, Field(min_length=1, max_length=128)]
 CustomerId = Annotated[str, Field(min_length=1, max_length=64)]
 
 
-class ChargeAmount(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    amount: Annotated[int, Field(ge=0, strict=True)]  # integer minor units (cents)
-    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
-
-
 class ChargeOrder(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     action: Literal["charge"] = "charge"
     order_id: OrderId
-    amount: ChargeAmount
+    amount: Money
     payment_token: Annotated[str, Field(min_length=1, max_length=128)]
     # Optional: one stack update replaces the orders processor and this function in no
     # set order, so a charge may still come from a processor that did not send it. Its
@@ -61,5 +56,5 @@ class PaymentResult(BaseModel):
     payment_id: str
     order_id: str
     status: PaymentStatus
-    amount: ChargeAmount
+    amount: Money
     decline_reason: str | None = None

@@ -10,8 +10,9 @@ from datetime import datetime, timezone
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
-from payments.contracts import ChargeAmount, PaymentStatus
+from payments.contracts import PaymentStatus
 from shared.errors import Conflict, NotFound
+from shared.money import Money
 
 PAYMENT_ID_PREFIX = "pay_"
 
@@ -62,7 +63,7 @@ class Payment(BaseModel):
     # The order's customer; None on a payment charged before charges carried it (staff read those).
     customer_id: str | None = None
     status: PaymentStatus
-    amount: ChargeAmount
+    amount: Money
     decline_reason: str | None = None
     # The processor's ids: what a refund (or a support agent) needs to find the money.
     processor_charge_id: str | None = None
@@ -84,7 +85,7 @@ class Payment(BaseModel):
         return self
 
     @classmethod
-    def captured(cls, order_id: str, customer_id: str | None, amount: ChargeAmount,
+    def captured(cls, order_id: str, customer_id: str | None, amount: Money,
                  processor_charge_id: str) -> Payment:
         now = _now()
         return cls(payment_id=payment_id_for(order_id), order_id=order_id, customer_id=customer_id,
@@ -93,7 +94,7 @@ class Payment(BaseModel):
                    created_at=now, updated_at=now)
 
     @classmethod
-    def declined(cls, order_id: str, customer_id: str | None, amount: ChargeAmount, reason: str,
+    def declined(cls, order_id: str, customer_id: str | None, amount: Money, reason: str,
                  processor_charge_id: str | None = None) -> Payment:
         now = _now()
         return cls(payment_id=payment_id_for(order_id), order_id=order_id, customer_id=customer_id,

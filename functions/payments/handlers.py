@@ -6,10 +6,11 @@ from datetime import datetime
 from pydantic import BaseModel
 
 from payments import service
-from payments.contracts import ChargeAmount, PaymentStatus
+from payments.contracts import PaymentStatus
 from payments.domain import Payment
 from payments.repository import DynamoDBPaymentRepository
 from shared.http import ApiRequest, ApiResponse, lambda_endpoint
+from shared.money import Money
 
 payments = DynamoDBPaymentRepository()
 
@@ -20,7 +21,7 @@ class PaymentResponse(BaseModel):
     payment_id: str
     order_id: str
     status: PaymentStatus
-    amount: ChargeAmount
+    amount: Money
     decline_reason: str | None
     created_at: datetime
     updated_at: datetime

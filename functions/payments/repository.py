@@ -4,7 +4,7 @@ Table layout (one table for the service):
   pk = PAYMENT#<order_id>             the order's payment (one per order; its id is
                                       pay_<order_id>, see payments.domain)
   pk = SIMULATOR#CHARGE#<charge_id>   the simulated card processor's own records
-                                      (payments.processor); never read by this module
+                                      (payments.card_network); never read by this module
 """
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAt
 from pynamodb.exceptions import DoesNotExist, PutError
 from pynamodb.models import Model
 
-from payments.contracts import ChargeAmount
 from payments.domain import (
     Payment,
     PaymentAlreadyExists,
@@ -23,6 +22,7 @@ from payments.domain import (
     payment_id_for,
 )
 from shared.dynamodb import ClientSettings, table_name_from_env, translate_outages
+from shared.money import Money
 
 TABLE_NAME = table_name_from_env("PAYMENTS_TABLE")
 DEPENDENCY = "payments table"
@@ -91,7 +91,7 @@ class PaymentEntry(Model):
             order_id=self.order_id,
             customer_id=self.customer_id,
             status=self.status,
-            amount=ChargeAmount(amount=int(self.amount), currency=self.currency),
+            amount=Money(amount=int(self.amount), currency=self.currency),
             decline_reason=self.decline_reason,
             processor_charge_id=self.processor_charge_id,
             processor_refund_id=self.processor_refund_id,

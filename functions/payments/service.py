@@ -7,7 +7,7 @@ same charge or refund as the first.
 """
 from __future__ import annotations
 
-from payments.contracts import ChargeAmount
+from payments.card_network import AbstractCardProcessor
 from payments.domain import (
     Payment,
     PaymentAlreadyExists,
@@ -17,9 +17,9 @@ from payments.domain import (
     order_id_of,
     refund_key,
 )
-from payments.processor import AbstractCardProcessor
 from payments.repository import AbstractPaymentRepository
 from shared.caller import Caller
+from shared.money import Money
 from shared.observability import count_by_reason
 
 
@@ -29,7 +29,7 @@ def charge_order(
     *,
     order_id: str,
     customer_id: str | None,
-    amount: ChargeAmount,
+    amount: Money,
     token: str,
 ) -> Payment:
     """Charge the order once. A charged (or declined) order answers with its payment unchanged.

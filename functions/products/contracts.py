@@ -8,7 +8,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from products.domain import Money
+from shared.money import Money
 
 
 class LookupProducts(BaseModel):

@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, WithJsonSchema
 
 from shared.errors import Conflict, NotFound
+from shared.money import Money
 from shared.text import MultiLineText, SingleLineText
 
 
@@ -35,16 +36,8 @@ Sku = Annotated[
 ]
 ProductName = SingleLineText(max_length=200)
 Description = MultiLineText(max_length=2000)
-# ISO 4217 alphabetic code. Amounts are integer minor units (cents): no float rounding.
-Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+# The highest price a product may have (requests are held to it: products.handlers).
 MAX_PRICE_CENTS = 100_000_000_00
-
-
-class Money(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    amount: int = Field(ge=0, le=MAX_PRICE_CENTS, strict=True, description="Integer minor units (cents)")
-    currency: Currency
 
 
 class ProductNotFound(NotFound):

@@ -8,9 +8,10 @@ import iso4217
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema, field_validator, model_validator
 
 from products import service
-from products.domain import Description, Money, Product, ProductChanges, ProductName, Sku
+from products.domain import MAX_PRICE_CENTS, Description, Product, ProductChanges, ProductName, Sku
 from products.repository import DynamoDBProductRepository
 from shared.http import ApiRequest, ApiResponse, lambda_endpoint
+from shared.money import Money
 
 products = DynamoDBProductRepository()
 
@@ -35,6 +36,7 @@ IsoCurrency = Annotated[str, AfterValidator(_iso_4217), WithJsonSchema(
 class PriceRequest(Money):
     """A price as a client sends it: any Money, in an ISO 4217 currency."""
 
+    amount: int = Field(ge=0, le=MAX_PRICE_CENTS, strict=True, description="Integer minor units (cents)")
     currency: IsoCurrency  # type: ignore[assignment]
 
     def to_money(self) -> Money:

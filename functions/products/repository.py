@@ -17,7 +17,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
-from products.domain import Money, Product, ProductModifiedConcurrently, ProductNotFound, SkuAlreadyExists
+from products.domain import Product, ProductModifiedConcurrently, ProductNotFound, SkuAlreadyExists
 from shared.dynamodb import (
     ClientSettings,
     carry_stored_version,
@@ -26,6 +26,7 @@ from shared.dynamodb import (
     table_name_from_env,
     translate_outages,
 )
+from shared.money import Money
 from shared.pagination import decode_cursor, encode_cursor
 
 TABLE_NAME = table_name_from_env("PRODUCTS_TABLE")

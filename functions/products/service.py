@@ -4,9 +4,10 @@ Anyone with an API key reads the catalog; only staff change it, checked before a
 """
 from __future__ import annotations
 
-from products.domain import Money, Product, ProductChanges
+from products.domain import Product, ProductChanges
 from products.repository import AbstractProductRepository, ProductPage
 from shared.caller import Caller
+from shared.money import Money
 
 
 def create_product(

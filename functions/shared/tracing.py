@@ -7,15 +7,13 @@ subsegment, and Lambda passes the trace header on to the function it invokes.
 
 Creating a Tracer imports the X-Ray SDK and patches botocore: ~45 ms of CPU in Lambda
 (measured on the project's machine; outside Lambda the SDK also builds a sampling client,
-~250 ms). It is created on the traced handler's first call, not at import, because the
-modules these handlers live in also serve functions that do not trace and do not carry
-the SDK (orders.handlers, inventory.handlers): a traced function's first request pays it.
+~250 ms). It is created when the handler is decorated, at import: each traced handler
+has a module of its own, loaded only by a function that traces and carries the SDK.
 Where no X-Ray daemon listens (the emulator: POWERTOOLS_TRACE_DISABLED, from the
 template's SendTraces) and outside Lambda, the Tracer is a no-op.
 """
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -25,14 +23,5 @@ LambdaHandler = Callable[[Any, Any], Any]
 
 
 def traced(handler: LambdaHandler) -> LambdaHandler:
-    captured: LambdaHandler | None = None
-
-    @functools.wraps(handler)
-    def run(event: Any, context: Any) -> Any:
-        nonlocal captured
-        if captured is None:
-            # Not the response: answers carry order contents, which traces need not keep.
-            captured = Tracer().capture_lambda_handler(handler, capture_response=False)
-        return captured(event, context)
-
-    return run
+    # Not the response: answers carry order contents, which traces need not keep.
+    return Tracer().capture_lambda_handler(handler, capture_response=False)

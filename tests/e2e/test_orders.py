@@ -15,8 +15,8 @@ from datetime import datetime, timezone
 import pytest
 import requests
 
-from orders.events import EventLine, OrderCreated
-from orders.domain import Price
+from orders.contracts import EventLine, OrderCreated
+from shared.money import Money
 from infra.dlq import DeadLetter, peek, redrive
 from tests.e2e.conftest import Api
 
@@ -99,7 +99,7 @@ def created_event(order: dict) -> str:
         event_id=f"{order['id']}:created", occurred_at=datetime.now(timezone.utc),
         correlation_id=f"e2e-{order['id']}", order_id=order["id"], user_id=order["user_id"],
         lines=[EventLine(product_id=line["product_id"], quantity=line["quantity"]) for line in order["lines"]],
-        total=Price(**order["total"]),
+        total=Money(**order["total"]),
     ).model_dump_json()
 
 

@@ -30,6 +30,10 @@ os.environ.update(
         # The SQS consumers read their queue at import (moto's URL for a queue of that name).
         "ORDER_EVENTS_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/test-order-events",
         "ORDER_UPDATES_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/test-order-updates",
+        # The functions orders invokes, as the template names them to it (never called here).
+        "PRODUCT_LOOKUP_FUNCTION": "test-product-lookup",
+        "INVENTORY_FUNCTION": "test-inventory",
+        "PAYMENTS_FUNCTION": "test-payments",
         **dict(TABLES.values()),
     }
 )

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from inventory.contracts import InventoryCommandResult, StockLine
 from orders.domain import Order, OrderModifiedConcurrently, OrderNotFound
-from orders.events import OrderCancelled, OrderCreated, OrderUpdated
+from orders.contracts import OrderCancelled, OrderCreated, OrderUpdated
 from orders.ports import (
     AbstractCatalog,
     AbstractEventPublisher,
@@ -30,7 +30,7 @@ from orders.repository import AbstractOrderRepository, OrderPage
 from orders.service import OrderServices
 from payments.contracts import ChargeOrder, PaymentResult
 from products.contracts import LookupProductsResult, ProductSnapshot
-from products.domain import Money
+from shared.money import Money
 from shared.errors import DependencyUnavailable, FieldError, InvalidInput
 from shared.pagination import decode_cursor, encode_cursor
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from payments.contracts import ChargeAmount
+from shared.money import Money
 from payments.domain import Payment, PaymentAlreadyExists, PaymentModifiedConcurrently
-from payments.processor import (
+from payments.card_network import (
     AbstractCardProcessor,
     ChargeOutcome,
     ProcessorUnavailable,
@@ -42,7 +42,7 @@ class FakePaymentRepository(AbstractPaymentRepository):
 @dataclass(frozen=True)
 class ChargeCall:
     idempotency_key: str
-    amount: ChargeAmount
+    amount: Money
     token: str
 
 
@@ -50,7 +50,7 @@ class ChargeCall:
 class RefundCall:
     idempotency_key: str
     processor_charge_id: str
-    amount: ChargeAmount
+    amount: Money
 
 
 @dataclass
@@ -65,7 +65,7 @@ class FakeCardProcessor(AbstractCardProcessor):
     charges: dict[str, ChargeOutcome] = field(default_factory=dict)
     refunds: dict[str, RefundOutcome] = field(default_factory=dict)
 
-    def charge(self, idempotency_key: str, amount: ChargeAmount, token: str) -> ChargeOutcome:
+    def charge(self, idempotency_key: str, amount: Money, token: str) -> ChargeOutcome:
         self.charge_calls.append(ChargeCall(idempotency_key, amount, token))
         self._maybe_fail()
         if idempotency_key not in self.charges:
@@ -76,7 +76,7 @@ class FakeCardProcessor(AbstractCardProcessor):
                 self.charges[idempotency_key] = ChargeOutcome("DECLINED", charge_id, self.decline_reason)
         return self.charges[idempotency_key]
 
-    def refund(self, idempotency_key: str, processor_charge_id: str, amount: ChargeAmount) -> RefundOutcome:
+    def refund(self, idempotency_key: str, processor_charge_id: str, amount: Money) -> RefundOutcome:
         self.refund_calls.append(RefundCall(idempotency_key, processor_charge_id, amount))
         self._maybe_fail()
         captured = {o.processor_charge_id for o in self.charges.values() if o.status == "CAPTURED"}

@@ -4,8 +4,8 @@
 (Metadata: BuildMethod: makefile). These tests run the same targets into temporary
 directories and hold them to the template (every function has a target, of the service
 its Handler names) and to the code: each service ships exactly the modules of other
-packages it imports (read from the source), and each function's handler module, with
-what it imports on its first call, imports from its package alone. A module missing from
+packages it imports (read from the source), and each function's handler module imports
+from its package alone (every module it loads, it loads at import). A module missing from
 a package would otherwise fail only on a deployed function's first call.
 """
 from __future__ import annotations
@@ -21,7 +21,6 @@ from pathlib import Path
 import pytest
 
 from infra.template import TEMPLATE_PATH, import_environment, load_template, resources_of_type
-from tests.template import FIRST_CALL_IMPORTS
 
 ROOT = TEMPLATE_PATH.parent.parent
 FUNCTIONS_DIR = ROOT / "functions"
@@ -156,7 +155,7 @@ print(json.dumps({name: getattr(loaded, "__file__", None) for name, loaded in li
 
 
 def _import_from_package(function: str, artifacts: Path) -> dict[str, str | None] | str:
-    modules = [FUNCTIONS[function]["Properties"]["Handler"].rpartition(".")[0], *FIRST_CALL_IMPORTS.get(function, ())]
+    modules = [FUNCTIONS[function]["Properties"]["Handler"].rpartition(".")[0]]
     env = {**import_environment(function), "LAMBDA_TASK_ROOT": str(artifacts)}
     finished = subprocess.run([sys.executable, "-I", "-c", _PROBE, str(artifacts), ",".join(modules),
                                ",".join(PACKAGES)], env=env, capture_output=True, text=True, check=False)

@@ -11,7 +11,7 @@ def test_committed_schema_matches_the_model(name):
     committed = SCHEMA_DIR / f"{name}.v1.schema.json"
     assert committed.exists(), f"{committed} is missing: run `make event-schemas`"
     assert committed.read_text() == render(event_schemas()[name]), (
-        f"{committed.name} is out of date with functions/orders/events.py: run `make event-schemas`"
+        f"{committed.name} is out of date with functions/orders/contracts.py: run `make event-schemas`"
     )
 
 

@@ -16,7 +16,7 @@ import boto3
 import pytest
 from pydantic import ValidationError
 
-from inventory import handlers, service
+from inventory import commands, handlers, service
 from inventory.domain import Line, Reservation
 from shared.errors import DependencyUnavailable
 from infra.template import load_template, resources_of_type
@@ -80,7 +80,7 @@ def test_the_template_deploys_these_handlers():
     assert {name: FUNCTIONS[name]["Properties"]["Handler"] for name in names} == {
         "SetStockFunction": "inventory.handlers.set_stock",
         "GetStockFunction": "inventory.handlers.get_stock",
-        "InventoryReservationsFunction": "inventory.handlers.handle_command",
+        "InventoryReservationsFunction": "inventory.commands.handle_inventory_command",
         "ReservationSweepFunction": "inventory.handlers.sweep_expired_reservations",
     }
     sweep_events = FUNCTIONS["ReservationSweepFunction"]["Properties"]["Events"]
@@ -300,7 +300,7 @@ class UnavailableStockRepository(FakeStockRepository):
 
 @pytest.mark.parametrize("name", ["reserve", "release", "commit", "restock"])
 def test_an_outage_makes_the_command_fail_so_the_caller_retries(monkeypatch, name):
-    monkeypatch.setattr(handlers, "stock", UnavailableStockRepository())
+    monkeypatch.setattr(commands, "stock", UnavailableStockRepository())
 
     with pytest.raises(DependencyUnavailable):
         command(name)
@@ -313,7 +313,7 @@ def test_sweep_event_releases_expired_reservations_only(tables):
     set_stock(10)
     now = datetime.now(timezone.utc)
     line = [Line(product_id=SAMPLE_PRODUCT_ID, quantity=1)]
-    ttl = handlers.RESERVATION_TTL
+    ttl = commands.RESERVATION_TTL
     service.reserve(handlers.stock, "abandoned", line, now=now - timedelta(hours=1), ttl=ttl)
     service.reserve(handlers.stock, "in-checkout", line, now=now, ttl=ttl)
     assert stock_of() == (10, 2, 8)
@@ -330,17 +330,17 @@ def test_sweep_event_releases_expired_reservations_only(tables):
 def test_reservations_expire_after_the_configured_ttl():
     environment = FUNCTIONS["InventoryReservationsFunction"]["Properties"]["Environment"]["Variables"]
 
-    assert handlers.RESERVATION_TTL == timedelta(minutes=15)
+    assert commands.RESERVATION_TTL == timedelta(minutes=15)
     assert environment["RESERVATION_TTL_SECONDS"] == {"Ref": "ReservationTtlSeconds"}
     default = load_template()["Parameters"]["ReservationTtlSeconds"]["Default"]
-    assert int(default) == handlers.RESERVATION_TTL.total_seconds()
+    assert int(default) == commands.RESERVATION_TTL.total_seconds()
 
 
 @pytest.mark.parametrize(("raw", "expected"), [("60", timedelta(seconds=60)), ("", timedelta(minutes=15))])
 def test_reservation_ttl_is_read_from_the_environment(monkeypatch, raw, expected):
     monkeypatch.setenv("RESERVATION_TTL_SECONDS", raw)
 
-    assert handlers._reservation_ttl() == expected
+    assert commands._reservation_ttl() == expected
 
 
 @pytest.mark.parametrize("raw", ["0", "-5", "15m", "1.5"])
@@ -348,7 +348,7 @@ def test_a_reservation_ttl_that_is_not_a_positive_whole_number_fails_at_start(mo
     monkeypatch.setenv("RESERVATION_TTL_SECONDS", raw)
 
     with pytest.raises(RuntimeError, match="RESERVATION_TTL_SECONDS"):
-        handlers._reservation_ttl()
+        commands._reservation_ttl()
 
 
 def test_a_customer_setting_stock_is_403_json_and_nothing_is_stored(tables, catalog):

@@ -24,7 +24,6 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 from infra.template import TEMPLATE_PATH, import_environment, resources_of_type
-from tests.template import FIRST_CALL_IMPORTS
 
 ROOT = TEMPLATE_PATH.parent.parent
 LAYERS_DIR = ROOT / "infra" / "layers"
@@ -115,8 +114,7 @@ def _import_with_layers(modules: tuple[str, ...], layers: tuple[str, ...], env: 
 def imports_by_function() -> dict[str, list[str] | str]:
     # Functions with the same handler module and layers import the same: one interpreter
     # for each such pair (with the first one's variables), side by side.
-    specs = {function: ((FUNCTIONS[function]["Properties"]["Handler"].rpartition(".")[0],
-                         *FIRST_CALL_IMPORTS.get(function, ())),
+    specs = {function: ((FUNCTIONS[function]["Properties"]["Handler"].rpartition(".")[0],),
                         tuple(_layers_of(function))) for function in FUNCTIONS}
     first = {spec: function for function, spec in reversed(specs.items())}
     with ThreadPoolExecutor(max_workers=os.cpu_count()) as pool:

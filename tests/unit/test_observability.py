@@ -18,19 +18,22 @@ from typing import Any
 
 import pytest
 
-from inventory import handlers as inventory_handlers
+from inventory import commands as inventory_commands
+from inventory.commands import handle_inventory_command
 from inventory import service as inventory_service
 from notifications.handlers import handle_order_updates
-from orders import handlers as order_handlers
+from orders.cancel_order import cancel_order
+from orders.get_order import get_order
+from orders.place_order import place_order
 from orders import service
 from orders.adapters import LambdaCatalog, LambdaInventory, LambdaPayments
 from orders.bootstrap import override_services
-from orders.events import OrderCreated, OrderUpdated
+from orders.contracts import OrderCreated, OrderUpdated
 from orders.processor import handle_order_events
 from orders.repository import DynamoDBOrderRepository
 from payments.commands import handle_payment_command
 from products.contracts import ProductSnapshot
-from products.domain import Money
+from shared.money import Money
 from shared import invocation
 from shared.observability import NAMESPACE, log_scope, logger, metrics
 from tests.unit.api_events import with_body, with_header, with_path_param
@@ -123,10 +126,10 @@ class InProcessLambda:
 
 @pytest.fixture
 def lambdas(tables, monkeypatch) -> InProcessLambda:
-    fake = InProcessLambda({"inventory-fn": inventory_handlers.handle_command,
+    fake = InProcessLambda({"inventory-fn": handle_inventory_command,
                             "payments-fn": handle_payment_command})
     monkeypatch.setattr(invocation, "_lambda_client", lambda: fake)
-    inventory_handlers.stock.set_on_hand(PRODUCT_ID, 10)
+    inventory_commands.stock.set_on_hand(PRODUCT_ID, 10)
     return fake
 
 
@@ -147,7 +150,7 @@ def place(correlation_id: str = CORRELATION_ID, token: str = "tok_visa", quantit
     event = with_header(event, "Idempotency-Key", uuid.uuid4().hex)
     event = with_body(event, {"payment_token": token,
                               "lines": [{"product_id": PRODUCT_ID, "quantity": quantity}]})
-    status, _, body = call(order_handlers.place_order, event)
+    status, _, body = call(place_order, event)
     assert status == 202, body
     return body
 
@@ -191,7 +194,7 @@ def test_the_request_correlation_id_is_on_every_line_from_post_to_notification(w
 
 def test_a_command_handler_logs_under_the_correlation_id_it_is_given(tables, printed):
     command = {**sample("InventoryReservationsFunction.reserve"), "correlation_id": "from-the-caller"}
-    inventory_handlers.handle_command(command, None)
+    handle_inventory_command(command, None)
     charge = {**sample("PaymentCommandsFunction.charge"), "correlation_id": "from-the-caller"}
     handle_payment_command(charge, None)
 
@@ -203,7 +206,7 @@ def test_a_command_handler_logs_under_the_correlation_id_it_is_given(tables, pri
 
 
 def test_commands_without_a_correlation_id_are_still_valid(tables, printed):
-    answer = inventory_handlers.handle_command(sample("InventoryReservationsFunction.release"), None)
+    answer = handle_inventory_command(sample("InventoryReservationsFunction.release"), None)
 
     assert answer["outcome"] == "NOTHING_TO_DO"
     [line] = log_lines(printed())
@@ -267,7 +270,7 @@ def test_an_http_request_starts_without_the_keys_of_the_previous_one(wired, prin
 
     event = with_path_param(sample("GetOrderFunction"), "order_id", order["id"])
     event = with_header(event, "x-correlation-id", None)
-    status, _, _ = call(order_handlers.get_order, event)
+    status, _, _ = call(get_order, event)
 
     assert status == 200
     [access] = log_lines(printed())
@@ -278,7 +281,7 @@ def test_an_http_request_starts_without_the_keys_of_the_previous_one(wired, prin
 
 def test_a_failed_command_leaves_no_keys_behind(tables, printed):
     with pytest.raises(ValueError):
-        inventory_handlers.handle_command({"action": "explode", "order_id": "o-1", "correlation_id": "c-1"}, None)
+        handle_inventory_command({"action": "explode", "order_id": "o-1", "correlation_id": "c-1"}, None)
     handle_payment_command(sample("PaymentCommandsFunction.charge"), None)
 
     [line] = log_lines(printed())
@@ -341,7 +344,7 @@ def test_a_cancel_emits_orders_cancelled(wired, printed):
     order = place()
     printed()
 
-    status, _, body = call(order_handlers.cancel_order,
+    status, _, body = call(cancel_order,
                            with_path_param(sample("CancelOrderFunction"), "order_id", order["id"]))
 
     assert (status, body["status"]) == (202, "CANCELLED")
@@ -349,12 +352,12 @@ def test_a_cancel_emits_orders_cancelled(wired, printed):
 
 
 def test_an_invocation_that_counts_nothing_prints_no_metrics(tables, printed):
-    inventory_handlers.handle_command(sample("InventoryReservationsFunction.release"), None)
+    handle_inventory_command(sample("InventoryReservationsFunction.release"), None)
 
     assert emf_lines(printed()) == []
 
 
 def test_a_lambda_context_is_accepted_too(wired, printed):
     event = with_path_param(sample("GetOrderFunction"), "order_id", str(uuid.uuid4()))
-    assert order_handlers.get_order(event, LambdaContext("req-1"))["statusCode"] == 404
+    assert get_order(event, LambdaContext("req-1"))["statusCode"] == 404
     assert log_lines(printed())[-1]["status"] == 404

@@ -18,8 +18,9 @@ from notifications.handlers import handle_order_updates
 from orders import service
 from orders.adapters import SqsEventPublisher
 from orders.bootstrap import override_services
-from orders.domain import Order, OrderLine, OrderStatus, Price
-from orders.events import OrderCancelled, OrderCreated, OrderUpdated
+from orders.domain import Order, OrderLine, OrderStatus
+from shared.money import Money
+from orders.contracts import OrderCancelled, OrderCreated, OrderUpdated
 from orders.processor import handle_order_events
 from orders.service import OrderServices
 from shared.errors import DependencyUnavailable
@@ -50,7 +51,7 @@ def pending_order_of(event: OrderCreated, token: str = "tok_visa") -> Order:
     """The PENDING order an `order.created` announces, as the orders table holds it."""
     lines = [OrderLine(product_id=line.product_id, sku="TSH-ORG-BLK-M", name="T-shirt",
                        quantity=line.quantity,
-                       unit_price=Price(amount=event.total.amount // line.quantity,
+                       unit_price=Money(amount=event.total.amount // line.quantity,
                                         currency=event.total.currency))
              for line in event.lines]
     return Order(id=event.order_id, user_id=event.user_id, lines=lines, total=event.total,

@@ -6,7 +6,8 @@ from datetime import datetime, timezone
 import pytest
 from pydantic import ValidationError
 
-from orders.domain import IllegalTransition, Order, OrderLine, OrderStatus, Price
+from orders.domain import IllegalTransition, Order, OrderLine, OrderStatus
+from shared.money import Money
 from shared.errors import Conflict
 
 S = OrderStatus
@@ -14,7 +15,7 @@ S = OrderStatus
 
 def line(product_id: str = "p1", quantity: int = 1, amount: int = 1000, currency: str = "EUR") -> OrderLine:
     return OrderLine(product_id=product_id, sku=f"SKU-{product_id}", name=f"Product {product_id}",
-                     quantity=quantity, unit_price=Price(amount=amount, currency=currency))
+                     quantity=quantity, unit_price=Money(amount=amount, currency=currency))
 
 
 def placed(*lines: OrderLine) -> Order:
@@ -51,7 +52,7 @@ def test_place_prices_a_pending_order_from_its_lines():
     order = placed(line("p1", quantity=2, amount=2499), line("p2", quantity=3, amount=100))
 
     assert order.status is S.PENDING
-    assert order.total == Price(amount=2 * 2499 + 3 * 100, currency="EUR")
+    assert order.total == Money(amount=2 * 2499 + 3 * 100, currency="EUR")
     assert [l.subtotal for l in order.lines] == [4998, 300]
     assert (order.version, order.status_reason, order.payment_id) == (1, None, None)
     assert (order.user_id, order.payment_token, order.correlation_id) == ("user-1", "tok_visa", "corr-1")

@@ -1,7 +1,7 @@
 """The orders API's Lambda handlers, driven by the sample events in events/.
 
 The orders table (orders and Powertools' idempotency records) is moto's, built from
-the template. What the handlers reach through `create_services()` (catalog,
+the template. What the handlers reach through `create_services` (catalog,
 inventory, payments, queues) is replaced by fakes with `orders.bootstrap.override_services`.
 """
 from __future__ import annotations
@@ -15,13 +15,22 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from orders import handlers, service
+from orders import place_order as place_order_function
+from orders import service
+from orders.adapters import LambdaCatalog
+from orders.api import OrderResponse
 from orders.bootstrap import create_services, override_services
+from orders.cancel_order import cancel_order
+from orders.get_order import get_order
+from orders.list_my_orders import list_my_orders
+from orders.list_user_orders import list_user_orders
+from orders.place_order import place_order
+from orders.settings import PlaceOrderSettings
 from orders.domain import OrderStatus
 from orders.repository import DynamoDBOrderRepository
 from orders.service import OrderServices
 from products.contracts import ProductSnapshot
-from products.domain import Money
+from shared.money import Money
 from tests.unit.api_events import with_body, with_header, with_path_param, with_query
 from tests.unit.callers import CUSTOMER, OTHER_CUSTOMER, STAFF, as_caller
 from tests.unit.order_fakes import FakeCatalog, FakeInventory, fake_services
@@ -61,7 +70,7 @@ def call(handler, event: dict) -> tuple[int, dict, Any]:
 
 
 def place(event: dict | None = None) -> tuple[int, dict, Any]:
-    return call(handlers.place_order, event or sample("PlaceOrderFunction"))
+    return call(place_order, event or sample("PlaceOrderFunction"))
 
 
 def error_fields(body: dict) -> list[str]:
@@ -91,9 +100,14 @@ def services(tables) -> OrderServices:
 def test_the_seam_is_in_place_only_inside_the_block(tables):
     wired = fake_services()
     with override_services(wired):
-        assert create_services() is wired
+        assert create_services(place_order_function.settings) is wired
+    assert isinstance(create_services(place_order_function.settings).catalog, LambdaCatalog)
+
+
+def test_a_function_without_its_variables_refuses_to_start(monkeypatch):
+    monkeypatch.delenv("PRODUCT_LOOKUP_FUNCTION")
     with pytest.raises(ValidationError):
-        create_services()  # the unit tier names no Lambda functions: the real wiring refuses to start
+        PlaceOrderSettings.from_environ()
 
 
 def test_sample_events_agree_with_each_other():
@@ -230,12 +244,12 @@ def test_a_replay_answers_the_first_response_byte_for_byte(services, tables):
     event = sample("PlaceOrderFunction")
     context = LambdaContext(event["requestContext"]["requestId"])
 
-    first = handlers.place_order(copy.deepcopy(event), context)
-    replay = handlers.place_order(copy.deepcopy(event), context)
+    first = place_order(copy.deepcopy(event), context)
+    replay = place_order(copy.deepcopy(event), context)
 
     assert first["statusCode"] == replay["statusCode"] == 202
     assert replay["body"] == first["body"]  # the same bytes, keys in the same order
-    assert list(json.loads(replay["body"])) == list(handlers.OrderResponse.model_fields)
+    assert list(json.loads(replay["body"])) == list(OrderResponse.model_fields)
     assert replay["headers"] == first["headers"]
 
 
@@ -369,15 +383,15 @@ def test_queues_down_is_503_with_nothing_left_behind_and_the_retry_succeeds(serv
 # ---------------------------------------------------------------- GET /orders/{order_id}
 
 
-def get_order(order_id: str, caller=CUSTOMER) -> tuple[int, dict, Any]:
+def read_order(order_id: str, caller=CUSTOMER) -> tuple[int, dict, Any]:
     event = with_path_param(sample("GetOrderFunction"), "order_id", order_id)
-    return call(handlers.get_order, as_caller(event, caller))
+    return call(get_order, as_caller(event, caller))
 
 
 def test_get_order_answers_what_was_placed(services):
     _, _, placed = place()
 
-    status, _, body = get_order(placed["id"])
+    status, _, body = read_order(placed["id"])
 
     assert status == 200
     assert body == placed
@@ -387,7 +401,7 @@ def test_get_order_shows_the_outcome_of_processing(services):
     _, _, placed = place()
     service.process_order(services, placed["id"])
 
-    _, _, body = get_order(placed["id"])
+    _, _, body = read_order(placed["id"])
 
     assert (body["status"], body["payment_id"]) == ("CONFIRMED", f"pay_{placed['id']}")
     assert body["created_at"] == placed["created_at"] and body["updated_at"] > placed["updated_at"]
@@ -396,7 +410,7 @@ def test_get_order_shows_the_outcome_of_processing(services):
 def test_staff_get_any_order(services):
     _, _, placed = place()
 
-    status, _, body = get_order(placed["id"], STAFF)
+    status, _, body = read_order(placed["id"], STAFF)
 
     assert (status, body) == (200, placed)
 
@@ -404,8 +418,8 @@ def test_staff_get_any_order(services):
 def test_another_customers_order_is_404_with_the_body_of_an_unknown_one(services):
     _, _, placed = place()
 
-    status, _, body = get_order(placed["id"], OTHER_CUSTOMER)
-    unknown = get_order(SAMPLE_ORDER_ID, OTHER_CUSTOMER)
+    status, _, body = read_order(placed["id"], OTHER_CUSTOMER)
+    unknown = read_order(SAMPLE_ORDER_ID, OTHER_CUSTOMER)
 
     assert status == unknown[0] == 404
     assert body == {"code": "not_found", "message": f"Order {placed['id']} not found"}
@@ -413,7 +427,7 @@ def test_another_customers_order_is_404_with_the_body_of_an_unknown_one(services
 
 
 def test_get_order_sample_event_for_an_unknown_order_is_404(services):
-    status, _, body = call(handlers.get_order, sample("GetOrderFunction"))
+    status, _, body = call(get_order, sample("GetOrderFunction"))
 
     assert status == 404
     assert body == {"code": "not_found", "message": f"Order {SAMPLE_ORDER_ID} not found"}
@@ -424,7 +438,7 @@ def test_get_order_sample_event_for_an_unknown_order_is_404(services):
 
 def list_orders(query: dict[str, str] | None, user_id: str = USER_ID) -> tuple[int, dict, Any]:
     event = with_path_param(sample("ListUserOrdersFunction"), "user_id", user_id)
-    return call(handlers.list_user_orders, with_query(event, query))
+    return call(list_user_orders, with_query(event, query))
 
 
 def place_several(count: int) -> list[str]:
@@ -439,7 +453,7 @@ def place_several(count: int) -> list[str]:
 def test_list_user_orders_sample_event_lists_newest_first(services):
     ids = place_several(3)
 
-    status, _, body = call(handlers.list_user_orders, sample("ListUserOrdersFunction"))
+    status, _, body = call(list_user_orders, sample("ListUserOrdersFunction"))
 
     assert status == 200
     assert [o["id"] for o in body["items"]] == list(reversed(ids))
@@ -504,7 +518,7 @@ def test_a_customer_listing_orders_by_user_id_is_403(services, user_id):
     place_several(1)
     event = with_path_param(sample("ListUserOrdersFunction"), "user_id", user_id)
 
-    status, _, body = call(handlers.list_user_orders, as_caller(event, CUSTOMER))
+    status, _, body = call(list_user_orders, as_caller(event, CUSTOMER))
 
     assert (status, body["code"]) == (403, "forbidden")
 
@@ -516,7 +530,7 @@ def test_list_my_orders_sample_event_lists_the_callers_orders_only(services):
     mine = place_several(2)
     place(as_caller(sample("PlaceOrderFunction"), OTHER_CUSTOMER))
 
-    status, _, body = call(handlers.list_my_orders, sample("ListMyOrdersFunction"))
+    status, _, body = call(list_my_orders, sample("ListMyOrdersFunction"))
 
     assert status == 200
     assert [o["id"] for o in body["items"]] == list(reversed(mine))
@@ -525,10 +539,10 @@ def test_list_my_orders_sample_event_lists_the_callers_orders_only(services):
 
 def test_list_my_orders_refuses_another_customers_cursor(services):
     place_several(2)
-    _, _, mine = call(handlers.list_my_orders, with_query(sample("ListMyOrdersFunction"), {"limit": "1"}))
+    _, _, mine = call(list_my_orders, with_query(sample("ListMyOrdersFunction"), {"limit": "1"}))
     event = with_query(sample("ListMyOrdersFunction"), {"limit": "1", "cursor": mine["next_cursor"]})
 
-    status, _, body = call(handlers.list_my_orders, as_caller(event, OTHER_CUSTOMER))
+    status, _, body = call(list_my_orders, as_caller(event, OTHER_CUSTOMER))
 
     assert status == 400
     assert error_fields(body) == ["cursor"]
@@ -539,7 +553,7 @@ def test_list_my_orders_refuses_another_customers_cursor(services):
 
 def cancel(order_id: str, caller=CUSTOMER) -> tuple[int, dict, Any]:
     event = with_path_param(sample("CancelOrderFunction"), "order_id", order_id)
-    return call(handlers.cancel_order, as_caller(event, caller))
+    return call(cancel_order, as_caller(event, caller))
 
 
 def test_cancel_a_pending_order_is_202_and_queues_the_compensation(services):
@@ -582,7 +596,7 @@ def test_cancelling_again_resends_the_compensation_and_answers_the_cancelled_ord
 
 
 def test_cancel_sample_event_for_an_unknown_order_is_404(services):
-    status, _, body = call(handlers.cancel_order, sample("CancelOrderFunction"))
+    status, _, body = call(cancel_order, sample("CancelOrderFunction"))
 
     assert status == 404
     assert body["code"] == "not_found"

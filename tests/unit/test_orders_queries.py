@@ -4,7 +4,8 @@ from __future__ import annotations
 import pytest
 
 from orders import queries
-from orders.domain import Order, OrderLine, OrderNotFound, Price
+from orders.domain import Order, OrderLine, OrderNotFound
+from shared.money import Money
 from shared.errors import Forbidden
 from tests.unit.callers import CUSTOMER, OTHER_CUSTOMER, STAFF
 from tests.unit.order_fakes import FakeOrderRepository
@@ -12,7 +13,7 @@ from tests.unit.order_fakes import FakeOrderRepository
 
 def order_of(user_id: str) -> Order:
     line = OrderLine(product_id="p1", sku="SKU-P1", name="Product p1", quantity=1,
-                     unit_price=Price(amount=100, currency="EUR"))
+                     unit_price=Money(amount=100, currency="EUR"))
     return Order.place(user_id, [line], "tok_visa", "corr-1")
 
 

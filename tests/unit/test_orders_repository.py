@@ -6,7 +6,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from orders.domain import Order, OrderLine, OrderModifiedConcurrently, OrderNotFound, OrderStatus, Price
+from orders.domain import Order, OrderLine, OrderModifiedConcurrently, OrderNotFound, OrderStatus
+from shared.money import Money
 from orders.repository import AbstractOrderRepository, DynamoDBOrderRepository
 from shared.errors import InvalidInput
 from tests.unit.order_fakes import FakeOrderRepository
@@ -25,7 +26,7 @@ def orders(request) -> AbstractOrderRepository:
 
 def new_order(user_id: str = "user-1", minutes: float = 0, quantity: int = 1) -> Order:
     line = OrderLine(product_id="p1", sku="SKU-1", name="Widget", quantity=quantity,
-                     unit_price=Price(amount=1250, currency="EUR"))
+                     unit_price=Money(amount=1250, currency="EUR"))
     order = Order.place(user_id, [line], "tok_visa", "corr-1")
     created = START + timedelta(minutes=minutes, microseconds=123)
     return order.model_copy(update={"created_at": created, "updated_at": created})

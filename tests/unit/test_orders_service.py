@@ -8,7 +8,7 @@ import pytest
 from inventory.contracts import StockLine
 from orders import service
 from orders.domain import IllegalTransition, Order, OrderModifiedConcurrently, OrderNotFound, OrderStatus
-from orders.events import OrderCancelled, OrderCreated, OrderUpdated
+from orders.contracts import OrderCancelled, OrderCreated, OrderUpdated
 from orders.service import OrderServices, RequestedLine
 from shared.caller import Caller
 from shared.errors import DependencyUnavailable, InvalidInput

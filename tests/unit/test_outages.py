@@ -15,7 +15,8 @@ import pytest
 from botocore.exceptions import EndpointConnectionError
 
 from health import handlers as health_handlers
-from products.domain import Money, Product
+from products.domain import Product
+from shared.money import Money
 from products.repository import DynamoDBProductRepository, ProductEntry, SkuClaim
 from shared.dynamodb import create_connection
 from shared.errors import DependencyUnavailable

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from payments.commands import handle_payment_command
 from payments.domain import PaymentNotFound
 from payments.handlers import get_payment
-from payments.processor import ProcessorUnavailable
+from payments.card_network import ProcessorUnavailable
 from shared.caller import Caller
 from tests.unit.callers import OTHER_CUSTOMER, STAFF, as_caller
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 import boto3
 import pytest
 
-from payments.contracts import ChargeAmount
+from shared.money import Money
 from payments.domain import Payment, PaymentAlreadyExists, PaymentModifiedConcurrently, PaymentNotFound
 from payments.repository import DynamoDBPaymentRepository
 
-EUR_50 = ChargeAmount(amount=5000, currency="EUR")
+EUR_50 = Money(amount=5000, currency="EUR")
 
 
 @pytest.fixture

@@ -4,13 +4,13 @@ from __future__ import annotations
 import pytest
 
 from payments import service
-from payments.contracts import ChargeAmount
+from shared.money import Money
 from payments.domain import Payment, PaymentNotFound
-from payments.processor import ProcessorUnavailable, RefundRejected
+from payments.card_network import ProcessorUnavailable, RefundRejected
 from tests.unit.callers import CUSTOMER, OTHER_CUSTOMER, STAFF
 from tests.unit.payments_fakes import FakeCardProcessor, FakePaymentRepository
 
-EUR_50 = ChargeAmount(amount=5000, currency="EUR")
+EUR_50 = Money(amount=5000, currency="EUR")
 
 
 @pytest.fixture
@@ -23,7 +23,7 @@ def processor() -> FakeCardProcessor:
     return FakeCardProcessor()
 
 
-def charge(payments, processor, order_id: str = "order-1", amount: ChargeAmount = EUR_50,
+def charge(payments, processor, order_id: str = "order-1", amount: Money = EUR_50,
            token: str = "tok_visa") -> Payment:
     return service.charge_order(payments, processor, order_id=order_id, customer_id=CUSTOMER.user_id,
                                 amount=amount, token=token)
@@ -45,7 +45,7 @@ def test_charge_captures_and_records_the_payment(payments, processor):
 def test_charging_an_order_again_returns_the_same_payment_and_charges_once(payments, processor):
     first = charge(payments, processor)
 
-    again = charge(payments, processor, amount=ChargeAmount(amount=1, currency="USD"), token="tok_other")
+    again = charge(payments, processor, amount=Money(amount=1, currency="USD"), token="tok_other")
 
     assert again == first
     assert len(processor.charge_calls) == 1

@@ -6,7 +6,9 @@ from datetime import datetime, timezone
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from products.domain import MAX_PRICE_CENTS, Money, Product, ProductChanges, Sku
+from products.domain import MAX_PRICE_CENTS, Product, ProductChanges, Sku
+from products.handlers import PriceRequest
+from shared.money import Money
 
 LONG_AGO = datetime(2020, 1, 1, tzinfo=timezone.utc)
 
@@ -97,13 +99,19 @@ def test_money_accepts_integer_cents_in_range(amount):
         "1999",  # strict: no string coercion
         True,  # strict: a bool is not a number of cents
         -1,
-        MAX_PRICE_CENTS + 1,
         None,
     ],
 )
 def test_money_rejects_anything_but_integer_cents_in_range(amount):
     with pytest.raises(ValidationError) as raised:
         Money(amount=amount, currency="EUR")
+    assert error_fields(raised.value) == {"amount"}
+
+
+def test_a_price_a_client_sends_is_at_most_max_price_cents():
+    assert PriceRequest(amount=MAX_PRICE_CENTS, currency="EUR").amount == MAX_PRICE_CENTS
+    with pytest.raises(ValidationError) as raised:
+        PriceRequest(amount=MAX_PRICE_CENTS + 1, currency="EUR")
     assert error_fields(raised.value) == {"amount"}
 
 

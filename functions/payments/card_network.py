@@ -18,9 +18,9 @@ from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import PynamoDBException, UpdateError
 from pynamodb.models import Model
 
-from payments.contracts import ChargeAmount
 from shared.dynamodb import ClientSettings, is_transient, table_name_from_env
 from shared.errors import Conflict, DependencyUnavailable
+from shared.money import Money
 
 TABLE_NAME = table_name_from_env("PAYMENTS_TABLE")
 
@@ -60,14 +60,14 @@ class RefundOutcome:
 
 class AbstractCardProcessor(abc.ABC):
     @abc.abstractmethod
-    def charge(self, idempotency_key: str, amount: ChargeAmount, token: str) -> ChargeOutcome:
+    def charge(self, idempotency_key: str, amount: Money, token: str) -> ChargeOutcome:
         """Capture `amount` from the card behind `token`, once per key.
 
         A decline is an outcome; raise ProcessorUnavailable if the processor cannot answer.
         """
 
     @abc.abstractmethod
-    def refund(self, idempotency_key: str, processor_charge_id: str, amount: ChargeAmount) -> RefundOutcome:
+    def refund(self, idempotency_key: str, processor_charge_id: str, amount: Money) -> RefundOutcome:
         """Give `amount` of a captured charge back, once per key.
 
         Raise RefundRejected if the charge cannot be refunded, ProcessorUnavailable if
@@ -137,7 +137,7 @@ class SimulatedCardProcessor(AbstractCardProcessor):
     idempotency keys do. A real provider keeps these records itself and needs no table.
     """
 
-    def charge(self, idempotency_key: str, amount: ChargeAmount, token: str) -> ChargeOutcome:
+    def charge(self, idempotency_key: str, amount: Money, token: str) -> ChargeOutcome:
         entry = SimulatedChargeEntry(pk=simulated_charge_key(_derived_id("ch_sim_", idempotency_key)))
         with _provider_outages():
             # Counts the attempt and reads what the provider already knows, in one call.
@@ -153,7 +153,7 @@ class SimulatedCardProcessor(AbstractCardProcessor):
             status, reason = "DECLINED", "card_declined" if token == TOKEN_DECLINED else "invalid_token"
         return self._decide(entry, amount, status, reason)
 
-    def refund(self, idempotency_key: str, processor_charge_id: str, amount: ChargeAmount) -> RefundOutcome:
+    def refund(self, idempotency_key: str, processor_charge_id: str, amount: Money) -> RefundOutcome:
         refund_id = _derived_id("re_sim_", idempotency_key)
         entry = SimulatedChargeEntry(pk=simulated_charge_key(processor_charge_id))
         fields = SimulatedChargeEntry
@@ -176,7 +176,7 @@ class SimulatedCardProcessor(AbstractCardProcessor):
         return RefundOutcome(processor_refund_id=refund_id)
 
     @staticmethod
-    def _decide(entry: SimulatedChargeEntry, amount: ChargeAmount, status: str,
+    def _decide(entry: SimulatedChargeEntry, amount: Money, status: str,
                 reason: str | None) -> ChargeOutcome:
         fields = SimulatedChargeEntry
         actions = [fields.status.set(status), fields.amount.set(amount.amount),

@@ -11,7 +11,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from orders.domain import Order, OrderStatus, Price
+from orders.domain import Order, OrderStatus
+from shared.money import Money
 
 
 class EventLine(BaseModel):
@@ -32,7 +33,7 @@ class OrderCreated(BaseModel):
     order_id: str
     user_id: str
     lines: list[EventLine]
-    total: Price
+    total: Money
 
     @classmethod
     def of(cls, order: Order) -> OrderCreated:
@@ -62,7 +63,7 @@ class OrderUpdated(BaseModel):
     status: OrderStatus
     reason: str | None = None
     payment_id: str | None = None
-    total: Price
+    total: Money
 
     @classmethod
     def of(cls, order: Order) -> OrderUpdated:

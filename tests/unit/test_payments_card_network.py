@@ -8,15 +8,15 @@ from __future__ import annotations
 import boto3
 import pytest
 
-from payments.contracts import ChargeAmount
-from payments.processor import (
+from shared.money import Money
+from payments.card_network import (
     ProcessorUnavailable,
     RefundRejected,
     SimulatedCardProcessor,
 )
 from shared.errors import DependencyUnavailable
 
-EUR_50 = ChargeAmount(amount=5000, currency="EUR")
+EUR_50 = Money(amount=5000, currency="EUR")
 
 
 @pytest.fixture
@@ -137,7 +137,7 @@ def test_a_charge_is_refunded_only_once(processor):
 
 @pytest.mark.parametrize(
     "amount",
-    [ChargeAmount(amount=5001, currency="EUR"), ChargeAmount(amount=5000, currency="USD")],
+    [Money(amount=5001, currency="EUR"), Money(amount=5000, currency="USD")],
     ids=["more than captured", "other currency"],
 )
 def test_refund_of_another_amount_is_rejected(processor, amount):

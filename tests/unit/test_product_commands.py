@@ -10,8 +10,9 @@ from pydantic import ValidationError
 
 from products import service as products_service
 from products.contracts import LookupProductsResult
-from products.domain import Money, Product, ProductNotFound
-from products.lookups import lookup_products
+from products.domain import Product, ProductNotFound
+from shared.money import Money
+from products.commands import lookup_products
 from products.repository import AbstractProductRepository, DynamoDBProductRepository, ProductPage
 
 EVENTS = Path(__file__).resolve().parents[2] / "events"

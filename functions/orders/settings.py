@@ -1,0 +1,45 @@
+"""The environment of each orders function, validated at cold start.
+
+Each function's model holds exactly the variables infra/template.yaml gives it: apart
+from orders.bootstrap so that the functions that only read the table load none of the
+adapters or the saga.
+"""
+from __future__ import annotations
+
+import os
+from typing import Annotated, Self
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Setting = Annotated[str, Field(min_length=1)]
+
+
+class OrdersTableSettings(BaseModel):
+    """GetOrder's and the two listings': they only read the table."""
+
+    model_config = ConfigDict(frozen=True)
+
+    orders_table: Setting
+
+    @classmethod
+    def from_environ(cls) -> Self:
+        return cls.model_validate({name: os.environ.get(name.upper(), "") for name in cls.model_fields})
+
+
+class PlaceOrderSettings(OrdersTableSettings):
+    order_events_queue_url: Setting
+    product_lookup_function: Setting
+
+
+class CancelOrderSettings(OrdersTableSettings):
+    order_events_queue_url: Setting
+    order_updates_queue_url: Setting
+
+
+class OrderProcessorSettings(OrdersTableSettings):
+    order_events_queue_url: Setting
+    order_updates_queue_url: Setting
+    inventory_function: Setting
+    payments_function: Setting
+
+
