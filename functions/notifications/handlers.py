@@ -14,7 +14,7 @@ from pynamodb.exceptions import PutError
 from pynamodb.models import Model
 
 from orders.events import OrderUpdated
-from shared.dynamodb import ClientSettings, table_name_from_env, translate_outages
+from shared.dynamodb import ClientSettings, condition_failed, table_name_from_env, translate_outages
 from shared.observability import log_scope
 from shared.queues import sqs_consumer
 
@@ -58,7 +58,7 @@ def _record(event: OrderUpdated) -> None:
         with translate_outages("notifications table"):
             entry.save(condition=NotificationEntry.pk.does_not_exist())
     except PutError as error:
-        if error.cause_response_code != "ConditionalCheckFailedException":
+        if not condition_failed(error):
             raise
         logger.info("duplicate order.updated ignored", extra={"event_id": event.event_id})
         return

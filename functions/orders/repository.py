@@ -20,7 +20,13 @@ from pynamodb.models import Model
 
 from orders.domain import Order, OrderLine, OrderModifiedConcurrently, OrderNotFound, OrderStatus, Price
 from shared.errors import FieldError, InvalidInput
-from shared.dynamodb import ClientSettings, carry_stored_version, table_name_from_env, translate_outages
+from shared.dynamodb import (
+    ClientSettings,
+    carry_stored_version,
+    condition_failed,
+    table_name_from_env,
+    translate_outages,
+)
 from shared.pagination import decode_cursor, encode_cursor
 
 TABLE_NAME = table_name_from_env("ORDERS_TABLE")
@@ -167,7 +173,7 @@ class DynamoDBOrderRepository(AbstractOrderRepository):
             with translate_outages(DEPENDENCY):
                 OrderEntry.from_domain(order).save()
         except PutError as error:
-            if error.cause_response_code == "ConditionalCheckFailedException":
+            if condition_failed(error):
                 raise OrderModifiedConcurrently(order.id) from error
             raise
 
@@ -178,7 +184,7 @@ class DynamoDBOrderRepository(AbstractOrderRepository):
             with translate_outages(DEPENDENCY):
                 entry.delete(condition=OrderEntry.status == OrderStatus.PENDING.value)
         except DeleteError as error:
-            if error.cause_response_code == "ConditionalCheckFailedException":
+            if condition_failed(error):
                 raise OrderModifiedConcurrently(order.id) from error
             raise
 

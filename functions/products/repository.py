@@ -20,10 +20,11 @@ from pynamodb.transactions import TransactWrite
 from products.domain import Money, Product, ProductModifiedConcurrently, ProductNotFound, SkuAlreadyExists
 from shared.dynamodb import (
     ClientSettings,
+    add_with_claim,
     carry_stored_version,
-    create_connection,
     failed_conditions,
     table_name_from_env,
+    transact,
     translate_outages,
 )
 from shared.pagination import decode_cursor, encode_cursor
@@ -155,14 +156,8 @@ class DynamoDBProductRepository(AbstractProductRepository):
 
     def add(self, product: Product) -> None:
         claim = SkuClaim(pk=sku_key(product.sku), product_id=product.id)
-        try:
-            with translate_outages(DEPENDENCY), TransactWrite(connection=create_connection()) as tx:
-                tx.save(ProductEntry.from_domain(product), condition=ProductEntry.pk.does_not_exist())
-                tx.save(claim, condition=SkuClaim.pk.does_not_exist())
-        except TransactWriteError as error:
-            if 1 in failed_conditions(error):
-                raise SkuAlreadyExists(product.sku) from error
-            raise
+        add_with_claim(ProductEntry.from_domain(product), claim, DEPENDENCY,
+                       claim_taken=SkuAlreadyExists(product.sku))
 
     def get(self, product_id: str) -> Product:
         with translate_outages(DEPENDENCY):
@@ -192,15 +187,17 @@ class DynamoDBProductRepository(AbstractProductRepository):
         # calls. Written in that order, the position of each item here is its position in
         # the cancellation reasons: [old SKU's claim, product, new SKU's claim].
         new_claim = 2
+
+        def write(tx: TransactWrite) -> None:
+            if sku_changed:
+                tx.delete(SkuClaim(pk=sku_key(current.sku)), condition=SkuClaim.product_id == current.id)
+            tx.save(entry)
+            if sku_changed:
+                tx.save(SkuClaim(pk=sku_key(updated.sku), product_id=updated.id),
+                        condition=SkuClaim.pk.does_not_exist())
+
         try:
-            with translate_outages(DEPENDENCY), TransactWrite(connection=create_connection()) as tx:
-                if sku_changed:
-                    tx.delete(SkuClaim(pk=sku_key(current.sku)),
-                              condition=SkuClaim.product_id == current.id)
-                tx.save(entry)
-                if sku_changed:
-                    tx.save(SkuClaim(pk=sku_key(updated.sku), product_id=updated.id),
-                            condition=SkuClaim.pk.does_not_exist())
+            transact(write, DEPENDENCY)
         except TransactWriteError as error:
             failed = failed_conditions(error)
             if sku_changed and new_claim in failed:
@@ -212,10 +209,13 @@ class DynamoDBProductRepository(AbstractProductRepository):
     def remove(self, product: Product) -> None:
         entry = ProductEntry.from_domain(product)
         entry.version = product.version
+
+        def write(tx: TransactWrite) -> None:
+            tx.delete(entry)
+            tx.delete(SkuClaim(pk=sku_key(product.sku)), condition=SkuClaim.product_id == product.id)
+
         try:
-            with translate_outages(DEPENDENCY), TransactWrite(connection=create_connection()) as tx:
-                tx.delete(entry)
-                tx.delete(SkuClaim(pk=sku_key(product.sku)), condition=SkuClaim.product_id == product.id)
+            transact(write, DEPENDENCY)
         except TransactWriteError as error:
             if failed_conditions(error):
                 raise ProductModifiedConcurrently(product.id) from error
