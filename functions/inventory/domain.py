@@ -21,10 +21,10 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from shared.contracts import OrderId
 from shared.errors import Conflict, NotFound
 
 ProductId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
-OrderId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 MAX_ON_HAND = 1_000_000_000
 
 # An order that never completes gives its stock back after this long.

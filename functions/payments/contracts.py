@@ -12,11 +12,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-OrderId = Annotated[str, Field(min_length=1, max_length=64)]
-# Optional on every command: the caller's correlation id, which the callee logs under
-# (shared.invocation fills it in from the caller's log context). Commands without it
-# are as valid as before.
-CorrelationId = Annotated[str, Field(min_length=1, max_length=128)]
+from shared.contracts import CorrelationId, OrderId
+
 # The person the order is for (their `sub`): the one customer who may read the payment.
 CustomerId = Annotated[str, Field(min_length=1, max_length=64)]
 
@@ -59,7 +56,7 @@ class PaymentResult(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     payment_id: str
-    order_id: str
+    order_id: OrderId
     status: PaymentStatus
     amount: ChargeAmount
     decline_reason: str | None = None
