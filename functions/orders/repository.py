@@ -11,7 +11,6 @@ Table layout (one table for the service):
 from __future__ import annotations
 
 import abc
-from dataclasses import dataclass
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute, VersionAttribute
 from pynamodb.exceptions import DeleteError, DoesNotExist, PutError
@@ -27,16 +26,13 @@ from shared.dynamodb import (
     table_name_from_env,
     translate_outages,
 )
-from shared.pagination import decode_cursor, encode_cursor
+from shared.pagination import Page, decode_cursor, encode_cursor
 
 TABLE_NAME = table_name_from_env("ORDERS_TABLE")
 DEPENDENCY = "orders table"
 
 
-@dataclass(frozen=True)
-class OrderPage:
-    items: list[Order]
-    next_cursor: str | None
+OrderPage = Page[Order]
 
 
 class AbstractOrderRepository(abc.ABC):

@@ -5,12 +5,13 @@ from datetime import datetime
 from typing import Annotated
 
 import iso4217
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, WithJsonSchema, field_validator, model_validator
 
 from products import service
 from products.domain import Description, Money, Product, ProductChanges, ProductName, Sku
 from products.repository import DynamoDBProductRepository
 from shared.http import ApiRequest, ApiResponse, lambda_endpoint
+from shared.pagination import PageQuery
 
 products = DynamoDBProductRepository()
 
@@ -71,13 +72,6 @@ class UpdateProductRequest(ProductChanges):
         return self
 
 
-class ListProductsQuery(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    limit: Annotated[int, Field(ge=1, le=100)] = 20
-    cursor: str | None = None
-
-
 class ProductResponse(BaseModel):
     id: str
     sku: str
@@ -113,9 +107,9 @@ def get_product(request: ApiRequest) -> ApiResponse:
     return ApiResponse(200, ProductResponse.of(product))
 
 
-@lambda_endpoint(query=ListProductsQuery, responses={200: ProductPageResponse})
+@lambda_endpoint(query=PageQuery, responses={200: ProductPageResponse})
 def list_products(request: ApiRequest) -> ApiResponse:
-    query = request.parse_query(ListProductsQuery)
+    query = request.parse_query(PageQuery)
     page = service.list_products(products, query.limit, query.cursor)
     return ApiResponse(200, ProductPageResponse(
         items=[ProductResponse.of(p) for p in page.items],

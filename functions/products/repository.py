@@ -9,7 +9,6 @@ Table layout (one table for the service):
 from __future__ import annotations
 
 import abc
-from dataclasses import dataclass
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute, VersionAttribute
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
@@ -27,17 +26,14 @@ from shared.dynamodb import (
     transact,
     translate_outages,
 )
-from shared.pagination import decode_cursor, encode_cursor
+from shared.pagination import Page, decode_cursor, encode_cursor
 
 TABLE_NAME = table_name_from_env("PRODUCTS_TABLE")
 DEPENDENCY = "products table"
 PRODUCT_KIND = "PRODUCT"
 
 
-@dataclass(frozen=True)
-class ProductPage:
-    items: list[Product]
-    next_cursor: str | None
+ProductPage = Page[Product]
 
 
 class AbstractProductRepository(abc.ABC):
