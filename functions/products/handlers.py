@@ -9,11 +9,9 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, WithJsonSchema, fiel
 
 from products import service
 from products.domain import Description, Money, Product, ProductChanges, ProductName, Sku
-from products.repository import DynamoDBProductRepository
+from products.bootstrap import create_services
 from shared.http import ApiRequest, ApiResponse, lambda_endpoint
 from shared.pagination import PageQuery
-
-products = DynamoDBProductRepository()
 
 # Currencies enter the system here, with a product's price: every other service takes
 # them from the catalog. Only currencies with minor units: prices are integer minor units,
@@ -95,7 +93,8 @@ class ProductPageResponse(BaseModel):
 def create_product(request: ApiRequest) -> ApiResponse:
     body = request.parse_body(CreateProductRequest)
     product = service.create_product(
-        products, request.authenticated(), sku=body.sku, name=body.name, description=body.description, price=body.price.to_money()
+        create_services().products, request.authenticated(), sku=body.sku, name=body.name,
+        description=body.description, price=body.price.to_money(),
     )
     return ApiResponse(201, ProductResponse.of(product),
                        {"Location": f"/products/{product.id}"})
@@ -103,14 +102,14 @@ def create_product(request: ApiRequest) -> ApiResponse:
 
 @lambda_endpoint(responses={200: ProductResponse}, errors=(404,))
 def get_product(request: ApiRequest) -> ApiResponse:
-    product = service.get_product(products, request.path_params["product_id"])
+    product = service.get_product(create_services().products, request.path_params["product_id"])
     return ApiResponse(200, ProductResponse.of(product))
 
 
 @lambda_endpoint(query=PageQuery, responses={200: ProductPageResponse})
 def list_products(request: ApiRequest) -> ApiResponse:
     query = request.parse_query(PageQuery)
-    page = service.list_products(products, query.limit, query.cursor)
+    page = service.list_products(create_services().products, query.limit, query.cursor)
     return ApiResponse(200, ProductPageResponse(
         items=[ProductResponse.of(p) for p in page.items],
         next_cursor=page.next_cursor,
@@ -122,11 +121,13 @@ def update_product(request: ApiRequest) -> ApiResponse:
     changes = request.parse_body(UpdateProductRequest)
     if changes.price is not None:
         changes = changes.model_copy(update={"price": changes.price.to_money()})
-    product = service.update_product(products, request.authenticated(), request.path_params["product_id"], changes)
+    product = service.update_product(create_services().products, request.authenticated(),
+                                     request.path_params["product_id"], changes)
     return ApiResponse(200, ProductResponse.of(product))
 
 
 @lambda_endpoint(responses={204: None}, errors=(403, 404))
 def delete_product(request: ApiRequest) -> ApiResponse:
-    service.delete_product(products, request.authenticated(), request.path_params["product_id"])
+    service.delete_product(create_services().products, request.authenticated(),
+                           request.path_params["product_id"])
     return ApiResponse(204)

@@ -20,6 +20,7 @@ import pytest
 
 from inventory import handlers as inventory_handlers
 from inventory import service as inventory_service
+from inventory.bootstrap import create_services as inventory_services
 from notifications.handlers import handle_order_updates
 from orders import handlers as order_handlers
 from orders import service
@@ -126,7 +127,7 @@ def lambdas(tables, monkeypatch) -> InProcessLambda:
     fake = InProcessLambda({"inventory-fn": inventory_handlers.handle_command,
                             "payments-fn": handle_payment_command})
     monkeypatch.setattr(invocation, "_lambda_client", lambda: fake)
-    inventory_handlers.stock.set_on_hand(PRODUCT_ID, 10)
+    inventory_services().stock.set_on_hand(PRODUCT_ID, 10)
     return fake
 
 
