@@ -225,11 +225,9 @@ class DynamoDBStockRepository(AbstractStockRepository):
         def write(tx: TransactWrite) -> None:
             # PynamoDB sends puts before updates: the reservation is item 0, line i is item i + 1.
             tx.save(ReservationEntry.from_domain(reservation), condition=ReservationEntry.pk.does_not_exist())
-            for line in reservation.lines:
-                tx.update(StockEntry(stock_key(line.product_id)),
-                          actions=[StockEntry.available.add(-line.quantity),
-                                   StockEntry.reserved.add(line.quantity)],
-                          condition=StockEntry.available >= line.quantity)
+            for change in reservation.holding_changes():
+                tx.update(StockEntry(stock_key(change.product_id)), actions=_counter_actions(change),
+                          condition=StockEntry.available >= change.reserved)
 
         try:
             transact(write, DEPENDENCY)
