@@ -44,18 +44,9 @@ class AbstractOrderRepository(abc.ABC):
     def get(self, order_id: str) -> Order:
         """Return the order or raise OrderNotFound."""
 
+    @abc.abstractmethod
     def get_each(self, order_ids: list[str]) -> dict[str, Order | Exception]:
-        """Many orders at once (the processor's batch): per id, the order or what getting it raised.
-
-        This default reads one at a time; the DynamoDB adapter reads them in one request.
-        """
-        found: dict[str, Order | Exception] = {}
-        for order_id in order_ids:
-            try:
-                found[order_id] = self.get(order_id)
-            except Exception as error:  # noqa: BLE001 - that order's own failure
-                found[order_id] = error
-        return found
+        """Many orders at once (the processor's batch): per id, the order or what getting it raised."""
 
     @abc.abstractmethod
     def save(self, order: Order) -> None:

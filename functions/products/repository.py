@@ -45,18 +45,9 @@ class AbstractProductRepository(abc.ABC):
     def get(self, product_id: str) -> Product:
         """Return the product or raise ProductNotFound."""
 
+    @abc.abstractmethod
     def get_many(self, product_ids: list[str]) -> list[Product]:
-        """The products among `product_ids` that exist, each once, in no particular order.
-
-        One `get` per id; adapters that can fetch many in one call override it.
-        """
-        found: dict[str, Product] = {}
-        for product_id in dict.fromkeys(product_ids):
-            try:
-                found[product_id] = self.get(product_id)
-            except ProductNotFound:
-                continue
-        return list(found.values())
+        """The products among `product_ids` that exist, each once, in no particular order."""
 
     @abc.abstractmethod
     def list(self, limit: int, cursor: str | None) -> ProductPage:

@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 from typing import TypeVar
 
 from inventory import service as inventory_service
-from inventory.contracts import InventoryCommandResult, StockLine
+from inventory.contracts import CommitStock, InventoryCommandResult, ReserveStock, StockLine
 from inventory.domain import DEFAULT_RESERVATION_TTL, Line, Reservation
 from orders.domain import Order, OrderModifiedConcurrently, OrderNotFound
 from orders.events import OrderCancelled, OrderCreated, OrderUpdated
@@ -26,6 +26,7 @@ from orders.ports import (
     AbstractEventPublisher,
     AbstractInventory,
     AbstractPayments,
+    outcome_of,
 )
 from orders.repository import AbstractOrderRepository, OrderPage
 from orders.service import OrderServices
@@ -93,6 +94,9 @@ class FakeOrderRepository(AbstractOrderRepository):
         # Like a DynamoDB query with Limit: a full page always carries a cursor.
         last = items[-1] if len(items) == limit else None
         return OrderPage(items, encode_cursor(_key_of(last)) if last else None)
+
+    def get_each(self, order_ids: list[str]) -> dict[str, Order | Exception]:
+        return {order_id: outcome_of(lambda order_id=order_id: self.get(order_id)) for order_id in order_ids}
 
     def put(self, order: Order) -> Order:
         """Store an order as it is, whatever is stored: the state a test starts from."""
@@ -174,6 +178,13 @@ class FakeInventory(AbstractInventory):
         return self._call("restock", order_id,
                           lambda now: inventory_service.restock(self.stock, order_id, now=now))
 
+    # One command at a time: the Lambda adapter's one invoke per batch is shared.invocation's.
+    def reserve_each(self, commands: list[ReserveStock]) -> list[InventoryCommandResult | Exception]:
+        return [outcome_of(lambda c=c: self.reserve(c.order_id, list(c.lines))) for c in commands]
+
+    def commit_each(self, commands: list[CommitStock]) -> list[InventoryCommandResult | Exception]:
+        return [outcome_of(lambda c=c: self.commit(c.order_id)) for c in commands]
+
     def expire(self, order_id: str) -> None:
         """What inventory's sweep does to a hold past its expiry, a release (not a call)."""
         inventory_service.release(self.stock, order_id, now=datetime.now(timezone.utc))
@@ -216,6 +227,9 @@ class FakePayments(AbstractPayments):
         return callee(lambda: result_of(payments_service.charge_order(
             self.repository, self.processor, order_id=command.order_id, customer_id=command.customer_id,
             amount=command.amount, token=command.payment_token)), "payments service")()
+
+    def charge_each(self, commands: list[ChargeOrder]) -> list[PaymentResult | Exception]:
+        return [outcome_of(lambda c=c: self.charge(c)) for c in commands]
 
     def refund(self, order_id: str) -> PaymentResult:
         self.refund_calls.append(order_id)
