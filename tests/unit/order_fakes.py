@@ -4,7 +4,7 @@ Each keeps the contract of what it stands in for:
 - FakeOrderRepository: the DynamoDB adapter's optimistic locking (a save succeeds only
   if the stored version is `order.version - 1`), its newest-first listing and its cursors
   (test_orders_repository.py runs the same tests against both).
-- FakeInventory, FakePayments: not re-implementations of those services' rules but
+- InProcessInventory, InProcessPayments: not re-implementations of those services' rules but
   inventory.service and payments.service themselves, over their in-memory storage,
   failing the way the Lambda adapters report a callee's error.
 """
@@ -133,7 +133,7 @@ class FakeCatalog(AbstractCatalog):
         )
 
 
-class FakeInventory(AbstractInventory):
+class InProcessInventory(AbstractInventory):
     """Inventory's own service over its in-memory stock repository, behind the port orders
     uses: what LambdaInventory reaches when deployed, without the invoke. Stock is counted
     from `on_hand`; `calls` lists every (action, order id)."""
@@ -195,7 +195,7 @@ class FakeInventory(AbstractInventory):
         return callee(command, "inventory service")(datetime.now(timezone.utc))
 
 
-class FakePayments(AbstractPayments):
+class InProcessPayments(AbstractPayments):
     """Payments' own service over its in-memory repository and the simulator's test cards
     (`TestCardProcessor`), behind the port orders uses: what LambdaPayments reaches when
     deployed, without the invoke."""
@@ -289,8 +289,8 @@ def fake_services(orders: AbstractOrderRepository | None = None, **changes: obje
     services = OrderServices(
         orders=orders or FakeOrderRepository(),
         catalog=FakeCatalog(),
-        inventory=FakeInventory(),
-        payments=FakePayments(),
+        inventory=InProcessInventory(),
+        payments=InProcessPayments(),
         events=FakeEventPublisher(),
     )
     return dataclasses.replace(services, **changes)

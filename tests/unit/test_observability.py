@@ -36,7 +36,7 @@ from shared import invocation
 from shared.observability import NAMESPACE, log_scope, logger, metrics
 from tests.unit.api_events import with_body, with_header, with_path_param
 from tests.unit.callers import CUSTOMER
-from tests.unit.order_fakes import FakeCatalog, FakeInventory, fake_services
+from tests.unit.order_fakes import FakeCatalog, InProcessInventory, fake_services
 from tests.unit.test_orders_handlers import PRODUCT_ID, LambdaContext, call, sample
 
 CORRELATION_ID = "obs-corr-0001"
@@ -233,7 +233,7 @@ def test_only_commands_that_declare_it_are_sent_the_correlation_id(lambdas, monk
 
 def test_keys_of_one_record_do_not_reach_the_next_record_or_the_next_invocation(printed, tables):
     services = fake_services(catalog=FakeCatalog(),
-                             inventory=FakeInventory(**{PRODUCT_ID: 10}))
+                             inventory=InProcessInventory(**{PRODUCT_ID: 10}))
     services.catalog.add(PRODUCT_ID, 1000)
     with override_services(services):
         first = service.place_order(services, CUSTOMER, lines=[service.RequestedLine(PRODUCT_ID, 1)],
@@ -299,7 +299,7 @@ def test_placing_an_order_emits_orders_placed(wired, printed):
 
 def test_a_batch_flushes_its_counts_once_and_each_failure_with_its_reason(printed, aws):
     services = fake_services(catalog=FakeCatalog(),
-                             inventory=FakeInventory(**{PRODUCT_ID: 10, OTHER_PRODUCT: 1}))
+                             inventory=InProcessInventory(**{PRODUCT_ID: 10, OTHER_PRODUCT: 1}))
     services.catalog.add(PRODUCT_ID, 1000)
     services.catalog.add(OTHER_PRODUCT, 1000)
 

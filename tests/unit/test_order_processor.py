@@ -25,7 +25,7 @@ from orders.service import OrderServices
 from shared.errors import DependencyUnavailable
 from shared.queues import MAX_BACKOFF_SECONDS, backoff_seconds
 from tests.unit.callers import STAFF
-from tests.unit.order_fakes import FakeInventory, FakeOrderRepository, fake_services
+from tests.unit.order_fakes import InProcessInventory, FakeOrderRepository, fake_services
 from tests.unit.stored import stored_items
 
 EVENTS = Path(__file__).resolve().parents[2] / "events"
@@ -74,7 +74,7 @@ def services(aws) -> OrderServices:
     orders = FakeOrderRepository()
     for event in created_events("OrderProcessorFunction.batch-with-poison"):
         orders.put(pending_order_of(event))
-    wired = fake_services(orders=orders, inventory=FakeInventory(**{PRODUCT_ID: 10}))
+    wired = fake_services(orders=orders, inventory=InProcessInventory(**{PRODUCT_ID: 10}))
     with override_services(wired):
         yield wired
 

@@ -24,7 +24,7 @@ from products.contracts import ProductSnapshot
 from products.domain import Money
 from tests.unit.api_events import with_body, with_header, with_path_param, with_query
 from tests.unit.callers import CUSTOMER, OTHER_CUSTOMER, STAFF, as_caller
-from tests.unit.order_fakes import FakeCatalog, FakeInventory, fake_services
+from tests.unit.order_fakes import FakeCatalog, InProcessInventory, fake_services
 from tests.unit.stored import stored_items
 
 EVENTS = Path(__file__).resolve().parents[2] / "events"
@@ -83,7 +83,7 @@ def services(tables) -> OrderServices:
                                           name="Organic cotton T-shirt, black, M",
                                           price=Money(amount=2499, currency="EUR")))
     wired = fake_services(orders=DynamoDBOrderRepository(), catalog=catalog,
-                          inventory=FakeInventory(**{PRODUCT_ID: 10}))
+                          inventory=InProcessInventory(**{PRODUCT_ID: 10}))
     with override_services(wired):
         yield wired
 

@@ -16,9 +16,9 @@ from tests.unit.callers import CUSTOMER, OTHER_CUSTOMER, STAFF
 from tests.unit.order_fakes import (
     FakeCatalog,
     FakeEventPublisher,
-    FakeInventory,
+    InProcessInventory,
     FakeOrderRepository,
-    FakePayments,
+    InProcessPayments,
     fake_services,
 )
 
@@ -32,7 +32,7 @@ def services() -> OrderServices:
     catalog.add("p1", 2499)
     catalog.add("p2", 100)
     catalog.add("usd", 500, currency="USD")
-    return fake_services(catalog=catalog, inventory=FakeInventory(p1=10, p2=5, usd=1))
+    return fake_services(catalog=catalog, inventory=InProcessInventory(p1=10, p2=5, usd=1))
 
 
 # Typed views of the fakes inside `services`.
@@ -40,11 +40,11 @@ def repo(services: OrderServices) -> FakeOrderRepository:
     return services.orders  # type: ignore[return-value]
 
 
-def stock(services: OrderServices) -> FakeInventory:
+def stock(services: OrderServices) -> InProcessInventory:
     return services.inventory  # type: ignore[return-value]
 
 
-def payments(services: OrderServices) -> FakePayments:
+def payments(services: OrderServices) -> InProcessPayments:
     return services.payments  # type: ignore[return-value]
 
 
@@ -589,7 +589,7 @@ def test_a_hold_that_expired_while_payments_were_down_refunds_and_fails(services
     assert [e.status for e in events(services).updated] == [S.FAILED]
 
 
-class FakeUnavailableOnce(FakePayments):
+class FakeUnavailableOnce(InProcessPayments):
     """Payments that are down for the first charge only."""
 
     def charge(self, command):
