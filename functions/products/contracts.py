@@ -8,7 +8,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from products.domain import Money
+from products.domain import Money, Product
 
 
 class LookupProducts(BaseModel):
@@ -31,3 +31,8 @@ class LookupProductsResult(BaseModel):
 
     products: list[ProductSnapshot]
     missing_product_ids: list[str]
+
+    @classmethod
+    def of(cls, found: list[Product], missing: list[str]) -> LookupProductsResult:
+        return cls(products=[ProductSnapshot.model_validate(product, from_attributes=True) for product in found],
+                   missing_product_ids=missing)

@@ -4,9 +4,10 @@ Each keeps the contract of what it stands in for:
 - FakeOrderRepository: the DynamoDB adapter's optimistic locking (a save succeeds only
   if the stored version is `order.version - 1`), its newest-first listing and its cursors
   (test_orders_repository.py runs the same tests against both).
-- InProcessInventory, InProcessPayments: not re-implementations of those services' rules but
-  inventory.service and payments.service themselves, over their in-memory storage,
-  failing the way the Lambda adapters report a callee's error.
+- InProcessCatalog, InProcessInventory, InProcessPayments: not re-implementations of
+  those services' rules but products.service, inventory.service and payments.service
+  themselves, over their in-memory storage, failing the way the Lambda adapters
+  report a callee's error.
 """
 from __future__ import annotations
 
@@ -34,9 +35,11 @@ from payments import service as payments_service
 from payments.commands import result_of
 from payments.contracts import ChargeOrder, PaymentResult
 from products.contracts import LookupProductsResult, ProductSnapshot
-from products.domain import Money
+from products import service as products_service
+from products.domain import Money, Product
 from shared.errors import DependencyUnavailable, FieldError, InvalidInput
 from shared.pagination import decode_cursor, encode_cursor
+from tests.unit.fakes import FakeProductRepository
 from tests.unit.inventory_fakes import FakeStockRepository
 from tests.unit.payments_fakes import FakePaymentRepository, TestCardProcessor
 
@@ -113,24 +116,36 @@ def _key_of(order: Order) -> dict:
             "created_key": {"S": _created_key(order)}}
 
 
-class FakeCatalog(AbstractCatalog):
+class InProcessCatalog(AbstractCatalog):
+    """The catalog's own lookup (products.service) over its in-memory repository, behind
+    the port orders uses: what LambdaCatalog reaches when deployed, without the invoke.
+    `lookups` lists the ids of every call."""
+
     def __init__(self, *products: ProductSnapshot) -> None:
-        self.products = {product.id: product for product in products}
+        self.repository = FakeProductRepository()
         self.lookups: list[list[str]] = []
+        for product in products:
+            self.put(product)
+
+    @property
+    def products(self) -> dict[str, ProductSnapshot]:
+        return {product.id: ProductSnapshot.model_validate(product, from_attributes=True)
+                for product in self.repository.products.values()}
+
+    def put(self, snapshot: ProductSnapshot) -> ProductSnapshot:
+        """A product in the catalog, as staff would have created it."""
+        now = datetime.now(timezone.utc)
+        self.repository.add(Product(**snapshot.model_dump(), created_at=now, updated_at=now, version=1))
+        return snapshot
 
     def add(self, product_id: str, amount: int, currency: str = "EUR") -> ProductSnapshot:
-        product = ProductSnapshot(id=product_id, sku=f"SKU-{product_id.upper()}",
-                                  name=f"Product {product_id}", price=Money(amount=amount, currency=currency))
-        self.products[product_id] = product
-        return product
+        return self.put(ProductSnapshot(id=product_id, sku=f"SKU-{product_id.upper()}", name=f"Product {product_id}",
+                                        price=Money(amount=amount, currency=currency)))
 
     def lookup(self, product_ids: list[str]) -> LookupProductsResult:
         self.lookups.append(list(product_ids))
-        asked = list(dict.fromkeys(product_ids))
-        return LookupProductsResult(
-            products=[self.products[p] for p in asked if p in self.products],
-            missing_product_ids=[p for p in asked if p not in self.products],
-        )
+        return callee(lambda: LookupProductsResult.of(*products_service.find_products(self.repository, product_ids)),
+                      "catalog")()
 
 
 class InProcessInventory(AbstractInventory):
@@ -288,7 +303,7 @@ def fake_services(orders: AbstractOrderRepository | None = None, **changes: obje
     """OrderServices wired to fakes (an empty catalog, no stock) unless given."""
     services = OrderServices(
         orders=orders or FakeOrderRepository(),
-        catalog=FakeCatalog(),
+        catalog=InProcessCatalog(),
         inventory=InProcessInventory(),
         payments=InProcessPayments(),
         events=FakeEventPublisher(),

@@ -36,7 +36,7 @@ from shared import invocation
 from shared.observability import NAMESPACE, log_scope, logger, metrics
 from tests.unit.api_events import with_body, with_header, with_path_param
 from tests.unit.callers import CUSTOMER
-from tests.unit.order_fakes import FakeCatalog, InProcessInventory, fake_services
+from tests.unit.order_fakes import InProcessCatalog, InProcessInventory, fake_services
 from tests.unit.test_orders_handlers import PRODUCT_ID, LambdaContext, call, sample
 
 CORRELATION_ID = "obs-corr-0001"
@@ -135,7 +135,7 @@ def lambdas(tables, monkeypatch) -> InProcessLambda:
 def wired(tables, lambdas):
     """The orders service as deployed, but for the catalog and queues: the orders table
     (moto), and inventory and payments reached through their real command handlers."""
-    catalog = FakeCatalog(ProductSnapshot(id=PRODUCT_ID, sku="TSH-ORG-BLK-M", name="T-shirt",
+    catalog = InProcessCatalog(ProductSnapshot(id=PRODUCT_ID, sku="TSH-ORG-BLK-M", name="T-shirt",
                                           price=Money(amount=2499, currency="EUR")))
     services = fake_services(orders=DynamoDBOrderRepository(), catalog=catalog,
                              inventory=LambdaInventory("inventory-fn"), payments=LambdaPayments("payments-fn"))
@@ -232,7 +232,7 @@ def test_only_commands_that_declare_it_are_sent_the_correlation_id(lambdas, monk
 # ---------------------------------------------------------------- (c) nothing leaks
 
 def test_keys_of_one_record_do_not_reach_the_next_record_or_the_next_invocation(printed, tables):
-    services = fake_services(catalog=FakeCatalog(),
+    services = fake_services(catalog=InProcessCatalog(),
                              inventory=InProcessInventory(**{PRODUCT_ID: 10}))
     services.catalog.add(PRODUCT_ID, 1000)
     with override_services(services):
@@ -298,7 +298,7 @@ def test_placing_an_order_emits_orders_placed(wired, printed):
 
 
 def test_a_batch_flushes_its_counts_once_and_each_failure_with_its_reason(printed, aws):
-    services = fake_services(catalog=FakeCatalog(),
+    services = fake_services(catalog=InProcessCatalog(),
                              inventory=InProcessInventory(**{PRODUCT_ID: 10, OTHER_PRODUCT: 1}))
     services.catalog.add(PRODUCT_ID, 1000)
     services.catalog.add(OTHER_PRODUCT, 1000)

@@ -24,7 +24,7 @@ from products.contracts import ProductSnapshot
 from products.domain import Money
 from tests.unit.api_events import with_body, with_header, with_path_param, with_query
 from tests.unit.callers import CUSTOMER, OTHER_CUSTOMER, STAFF, as_caller
-from tests.unit.order_fakes import FakeCatalog, InProcessInventory, fake_services
+from tests.unit.order_fakes import InProcessCatalog, InProcessInventory, fake_services
 from tests.unit.stored import stored_items
 
 EVENTS = Path(__file__).resolve().parents[2] / "events"
@@ -79,7 +79,7 @@ def idempotency_records(tables) -> list[dict]:
 
 @pytest.fixture
 def services(tables) -> OrderServices:
-    catalog = FakeCatalog(ProductSnapshot(id=PRODUCT_ID, sku="TSH-ORG-BLK-M",
+    catalog = InProcessCatalog(ProductSnapshot(id=PRODUCT_ID, sku="TSH-ORG-BLK-M",
                                           name="Organic cotton T-shirt, black, M",
                                           price=Money(amount=2499, currency="EUR")))
     wired = fake_services(orders=DynamoDBOrderRepository(), catalog=catalog,
@@ -154,10 +154,10 @@ def test_powertools_idempotency_records_the_response_in_the_orders_table(service
     assert 23 * 3600 < expires_in <= 24 * 3600
 
 
-class PeekingCatalog(FakeCatalog):
+class PeekingCatalog(InProcessCatalog):
     """A catalog that, when asked, runs `during` (the order is being placed at that moment)."""
 
-    def __init__(self, catalog: FakeCatalog, during) -> None:
+    def __init__(self, catalog: InProcessCatalog, during) -> None:
         super().__init__(*catalog.products.values())
         self.during = during
 

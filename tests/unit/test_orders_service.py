@@ -14,7 +14,7 @@ from shared.caller import Caller
 from shared.errors import DependencyUnavailable, InvalidInput
 from tests.unit.callers import CUSTOMER, OTHER_CUSTOMER, STAFF
 from tests.unit.order_fakes import (
-    FakeCatalog,
+    InProcessCatalog,
     FakeEventPublisher,
     InProcessInventory,
     FakeOrderRepository,
@@ -28,7 +28,7 @@ USER = CUSTOMER.user_id
 
 @pytest.fixture
 def services() -> OrderServices:
-    catalog = FakeCatalog()
+    catalog = InProcessCatalog()
     catalog.add("p1", 2499)
     catalog.add("p2", 100)
     catalog.add("usd", 500, currency="USD")
