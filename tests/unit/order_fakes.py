@@ -30,6 +30,7 @@ from orders.ports import (
     outcome_of,
 )
 from orders.repository import AbstractOrderRepository, OrderPage
+from orders import service
 from orders.service import OrderServices
 from payments import service as payments_service
 from payments.commands import result_of
@@ -297,6 +298,14 @@ class FakeEventPublisher(AbstractEventPublisher):
         if self.unavailable:
             raise DependencyUnavailable("order queues")
         self.published.append(event)
+
+
+def process_order(services: OrderServices, order_id: str) -> Order:
+    """One order through `service.process_orders`, as a batch of one; raise what it failed with."""
+    outcome = service.process_orders(services, [order_id])[order_id]
+    if isinstance(outcome, Exception):
+        raise outcome
+    return outcome
 
 
 def fake_services(orders: AbstractOrderRepository | None = None, **changes: object) -> OrderServices:

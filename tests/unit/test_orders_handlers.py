@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from orders import handlers, service
+from orders import handlers
 from orders.bootstrap import create_services, override_services
 from orders.domain import OrderStatus
 from orders.repository import DynamoDBOrderRepository
@@ -24,7 +24,7 @@ from products.contracts import ProductSnapshot
 from products.domain import Money
 from tests.unit.api_events import with_body, with_header, with_path_param, with_query
 from tests.unit.callers import CUSTOMER, OTHER_CUSTOMER, STAFF, as_caller
-from tests.unit.order_fakes import InProcessCatalog, InProcessInventory, fake_services
+from tests.unit.order_fakes import InProcessCatalog, InProcessInventory, fake_services, process_order
 from tests.unit.stored import stored_items
 
 EVENTS = Path(__file__).resolve().parents[2] / "events"
@@ -385,7 +385,7 @@ def test_get_order_answers_what_was_placed(services):
 
 def test_get_order_shows_the_outcome_of_processing(services):
     _, _, placed = place()
-    service.process_order(services, placed["id"])
+    process_order(services, placed["id"])
 
     _, _, body = get_order(placed["id"])
 
@@ -558,7 +558,7 @@ def test_cancel_a_pending_order_is_202_and_queues_the_compensation(services):
 def test_cancel_a_failed_order_is_409(services):
     payload = json.loads(sample("PlaceOrderFunction")["body"]) | {"payment_token": "tok_declined"}
     _, _, placed = place(with_body(sample("PlaceOrderFunction"), payload))
-    assert service.process_order(services, placed["id"]).status is OrderStatus.FAILED
+    assert process_order(services, placed["id"]).status is OrderStatus.FAILED
 
     status, _, body = cancel(placed["id"])
 
