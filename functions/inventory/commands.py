@@ -9,6 +9,7 @@ import os
 from datetime import datetime, timedelta, timezone
 
 from inventory import service
+from inventory.bootstrap import create_services
 from inventory.contracts import (
     CommitStock,
     InventoryCommand,
@@ -18,12 +19,8 @@ from inventory.contracts import (
     RestockOrder,
 )
 from inventory.domain import DEFAULT_RESERVATION_TTL, Line
-from inventory.repository import DynamoDBStockRepository
 from shared.invocation import lambda_command
 from shared.tracing import traced
-
-stock = DynamoDBStockRepository()
-
 
 def _reservation_ttl() -> timedelta:
     raw = os.environ.get("RESERVATION_TTL_SECONDS", "").strip()
@@ -44,6 +41,7 @@ def handle_inventory_command(
 ) -> InventoryCommandResult:
     # A DependencyUnavailable propagates: the invoke fails and the caller retries the command.
     now = datetime.now(timezone.utc)
+    stock = create_services().stock
     match command:
         case ReserveStock(order_id=order_id, lines=lines):
             held = [Line(product_id=line.product_id, quantity=line.quantity) for line in lines]
@@ -55,5 +53,3 @@ def handle_inventory_command(
         case RestockOrder(order_id=order_id):
             return service.restock(stock, order_id, now=now)
     raise TypeError(f"Unknown inventory command {command!r}")
-
-

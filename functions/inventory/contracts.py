@@ -12,11 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-OrderId = Annotated[str, Field(min_length=1, max_length=64)]
-# Optional on every command: the caller's correlation id, which the callee logs under
-# (shared.invocation fills it in from the caller's log context). Commands without it
-# are as valid as before.
-CorrelationId = Annotated[str, Field(min_length=1, max_length=128)]
+from shared.contracts import CorrelationId, OrderId
 
 
 class StockLine(BaseModel):
@@ -77,7 +73,7 @@ Outcome = Literal["RESERVED", "OUT_OF_STOCK", "RELEASED", "COMMITTED", "RESTOCKE
 class InventoryCommandResult(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    order_id: str
+    order_id: OrderId
     outcome: Outcome
     # With OUT_OF_STOCK: the products that could not be held (unknown products included).
     unavailable_product_ids: list[str] = []

@@ -21,10 +21,10 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from shared.contracts import OrderId
 from shared.errors import Conflict, NotFound
 
 ProductId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
-OrderId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 MAX_ON_HAND = 1_000_000_000
 
 # An order that never completes gives its stock back after this long.
@@ -84,25 +84,6 @@ class StockItem(BaseModel):
         if self.available != self.on_hand - self.reserved:
             raise ValueError("available must equal on_hand - reserved")
         return self
-
-    @classmethod
-    def counted(cls, product_id: str, on_hand: int, reserved: int = 0) -> StockItem:
-        """`on_hand` units of which `reserved` are held; OnHandBelowReserved if impossible."""
-        if on_hand < reserved:
-            raise OnHandBelowReserved(product_id, on_hand, reserved)
-        return cls(product_id=product_id, on_hand=on_hand, reserved=reserved, available=on_hand - reserved)
-
-    def recount(self, on_hand: int) -> StockItem:
-        """The same item after a stock count found `on_hand` units; reservations stay."""
-        return StockItem.counted(self.product_id, on_hand, self.reserved)
-
-    def changed_by(self, change: StockChange) -> StockItem:
-        return StockItem(
-            product_id=self.product_id,
-            on_hand=self.on_hand + change.on_hand,
-            reserved=self.reserved + change.reserved,
-            available=self.available + change.available,
-        )
 
 
 class Line(BaseModel):

@@ -6,8 +6,6 @@
 """
 from __future__ import annotations
 
-import functools
-import os
 from datetime import datetime, timezone
 from typing import Annotated, Any
 
@@ -15,24 +13,15 @@ from aws_lambda_powertools import Logger
 from pydantic import BaseModel, ConfigDict, Field
 
 from inventory import service
-from inventory.catalog import AbstractCatalog, LambdaCatalog
+from inventory.bootstrap import create_services
 from inventory.domain import MAX_ON_HAND, StockItem
-from inventory.repository import DynamoDBStockRepository
 from shared.http import ApiRequest, ApiResponse, lambda_endpoint
 
 logger = Logger()
-stock = DynamoDBStockRepository()
 
 
 # Reservations one sweep releases at most; the next run (minutes later) takes the rest.
 SWEEP_LIMIT = 500
-
-
-@functools.cache
-def _catalog() -> AbstractCatalog:
-    # On first use: of the functions loading this module only SetStockFunction asks the
-    # catalog, and only it has the variable (and the right to invoke the lookup).
-    return LambdaCatalog(os.environ["PRODUCT_LOOKUP_FUNCTION"])
 
 
 class SetStockRequest(BaseModel):
@@ -59,18 +48,22 @@ def _now() -> datetime:
 @lambda_endpoint(body=SetStockRequest, responses={200: StockResponse}, errors=(403, 404, 409))
 def set_stock(request: ApiRequest) -> ApiResponse:
     body = request.parse_body(SetStockRequest)
-    item = service.set_stock(stock, _catalog(), request.authenticated(), request.path_params["product_id"],
-                             body.on_hand)
+    services = create_services()
+    if services.catalog is None:
+        raise RuntimeError("PRODUCT_LOOKUP_FUNCTION must name the catalog's lookup function")
+    item = service.set_stock(services.stock, services.catalog, request.authenticated(),
+                             request.path_params["product_id"], body.on_hand)
     return ApiResponse(200, StockResponse.of(item))
 
 
 @lambda_endpoint(responses={200: StockResponse}, errors=(404,))
 def get_stock(request: ApiRequest) -> ApiResponse:
-    return ApiResponse(200, StockResponse.of(service.get_stock(stock, request.path_params["product_id"])))
+    item = service.get_stock(create_services().stock, request.path_params["product_id"])
+    return ApiResponse(200, StockResponse.of(item))
 
 
 def sweep_expired_reservations(event: dict, context: Any) -> dict:
     """Scheduled: release every reservation past its expiry (up to SWEEP_LIMIT per run)."""
-    released = service.release_expired(stock, now=_now(), limit=SWEEP_LIMIT)
+    released = service.release_expired(create_services().stock, now=_now(), limit=SWEEP_LIMIT)
     logger.info("reservation sweep", extra={"released": len(released), "order_ids": released[:50]})
     return {"released": len(released), "order_ids": released}

@@ -19,11 +19,7 @@ apply twice, and a reservation either holds all of its lines or none.
 from __future__ import annotations
 
 import abc
-import random
-import time
-from collections.abc import Callable
 from datetime import datetime
-from typing import TypeVar
 
 from pynamodb.attributes import (
     ListAttribute,
@@ -33,7 +29,7 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.exceptions import DoesNotExist, PynamoDBException, TransactWriteError, UpdateError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
@@ -52,19 +48,18 @@ from inventory.domain import (
 )
 from shared.dynamodb import (
     ClientSettings,
-    create_connection,
+    condition_failed,
     failed_conditions,
+    retry_conflicts,
     table_name_from_env,
+    transact,
     translate_outages,
 )
-from shared.errors import DependencyUnavailable
 
 TABLE_NAME = table_name_from_env("INVENTORY_TABLE")
 DEPENDENCY = "inventory table"
 # The constant hash key of the `by_expiry` index: only RESERVED reservations carry it.
 EXPIRY_QUEUE = "RESERVED"
-
-T = TypeVar("T")
 
 
 class AbstractStockRepository(abc.ABC):
@@ -205,9 +200,9 @@ class DynamoDBStockRepository(AbstractStockRepository):
                         StockEntry.available.set(on_hand - reserved),
                     ],
                     condition=StockEntry.pk.does_not_exist() | (StockEntry.reserved <= on_hand),
-                ))
+                ), DEPENDENCY)
         except UpdateError as error:
-            if error.cause_response_code != "ConditionalCheckFailedException":
+            if not condition_failed(error):
                 raise
             raise OnHandBelowReserved(product_id, on_hand, self.get(product_id).reserved) from None
         return entry.to_domain()
@@ -230,14 +225,12 @@ class DynamoDBStockRepository(AbstractStockRepository):
         def write(tx: TransactWrite) -> None:
             # PynamoDB sends puts before updates: the reservation is item 0, line i is item i + 1.
             tx.save(ReservationEntry.from_domain(reservation), condition=ReservationEntry.pk.does_not_exist())
-            for line in reservation.lines:
-                tx.update(StockEntry(stock_key(line.product_id)),
-                          actions=[StockEntry.available.add(-line.quantity),
-                                   StockEntry.reserved.add(line.quantity)],
-                          condition=StockEntry.available >= line.quantity)
+            for change in reservation.holding_changes():
+                tx.update(StockEntry(stock_key(change.product_id)), actions=_counter_actions(change),
+                          condition=StockEntry.available >= change.reserved)
 
         try:
-            transact(write)
+            transact(write, DEPENDENCY)
         except TransactWriteError as error:
             failed = failed_conditions(error)
             if 0 in failed:
@@ -262,7 +255,7 @@ class DynamoDBStockRepository(AbstractStockRepository):
                           condition=StockEntry.pk.exists())
 
         try:
-            transact(write)
+            transact(write, DEPENDENCY)
         except TransactWriteError as error:
             failed = failed_conditions(error)
             if 0 in failed:
@@ -290,46 +283,3 @@ def _counter_actions(change: StockChange) -> list:
 
 def _set_or_remove(attribute, value):
     return attribute.remove() if value is None else attribute.set(value)
-
-
-# ---------------------------------------------------------------- contention
-# Concurrent transactions on one item (a popular product) make DynamoDB cancel all
-# but one with `TransactionConflict`, and a plain write to an item inside a pending
-# transaction fails with TransactionConflictException. Neither means "out of stock"
-# nor "DynamoDB is down": the write is retried after a short jittered pause.
-_RETRYABLE_REASONS = frozenset({"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"})
-CONFLICT_ATTEMPTS = 6
-CONFLICT_BASE_DELAY_SECONDS = 0.02
-
-
-def is_contention(error: PynamoDBException) -> bool:
-    if error.cause_response_code == "TransactionConflictException":
-        return True
-    if isinstance(error, TransactWriteError) and not failed_conditions(error):
-        return any(reason is not None and reason.code in _RETRYABLE_REASONS
-                   for reason in error.cancellation_reasons)
-    return False
-
-
-def retry_conflicts(attempt: Callable[[], T], sleep: Callable[[float], None] = time.sleep) -> T:
-    """Run `attempt`, again while it loses to a concurrent write; DependencyUnavailable if it keeps losing."""
-    for number in range(CONFLICT_ATTEMPTS):
-        try:
-            return attempt()
-        except PynamoDBException as error:
-            if not is_contention(error):
-                raise
-            if number == CONFLICT_ATTEMPTS - 1:
-                raise DependencyUnavailable(DEPENDENCY) from error
-            sleep(random.uniform(0, CONFLICT_BASE_DELAY_SECONDS * 2 ** number))
-    raise AssertionError("unreachable")
-
-
-def transact(write: Callable[[TransactWrite], None]) -> None:
-    """One TransactWriteItems built by `write`, retried on contention."""
-
-    def attempt() -> None:
-        with translate_outages(DEPENDENCY), TransactWrite(connection=create_connection()) as tx:
-            write(tx)
-
-    retry_conflicts(attempt)

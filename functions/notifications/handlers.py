@@ -9,12 +9,9 @@ from datetime import datetime, timezone
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.exceptions import PutError
-from pynamodb.models import Model
 
+from notifications.repository import NotificationEntry, record_once
 from orders.contracts import OrderUpdated
-from shared.dynamodb import ClientSettings, table_name_from_env, translate_outages
 from shared.observability import log_scope
 from shared.queues import sqs_consumer
 
@@ -25,18 +22,6 @@ _SUBJECTS = {
     "FAILED": "We could not complete your order",
     "CANCELLED": "Your order was cancelled",
 }
-
-
-class NotificationEntry(Model):
-    class Meta(ClientSettings):
-        table_name = table_name_from_env("NOTIFICATIONS_TABLE")
-
-    pk = UnicodeAttribute(hash_key=True)  # NOTIFICATION#<event id>
-    order_id = UnicodeAttribute()
-    user_id = UnicodeAttribute()
-    subject = UnicodeAttribute()
-    correlation_id = UnicodeAttribute()
-    recorded_at = UTCDateTimeAttribute()
 
 
 def record_notification(record: SQSRecord) -> None:
@@ -54,12 +39,7 @@ def _record(event: OrderUpdated) -> None:
         correlation_id=event.correlation_id,
         recorded_at=datetime.now(timezone.utc),
     )
-    try:
-        with translate_outages("notifications table"):
-            entry.save(condition=NotificationEntry.pk.does_not_exist())
-    except PutError as error:
-        if error.cause_response_code != "ConditionalCheckFailedException":
-            raise
+    if not record_once(entry):
         logger.info("duplicate order.updated ignored", extra={"event_id": event.event_id})
         return
     logger.info("notification recorded", extra={"event_id": event.event_id, "status": event.status.value})

@@ -1,11 +1,6 @@
 """The ports of `orders.ports`, implemented with Lambda invocations and SQS."""
 from __future__ import annotations
 
-import functools
-from typing import Any
-
-from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel
 
 from inventory.contracts import (
@@ -25,8 +20,7 @@ from orders.ports import (
 )
 from payments.contracts import ChargeOrder, PaymentResult, RefundOrder
 from products.contracts import LookupProducts, LookupProductsResult
-from shared.aws_clients import create_client
-from shared.errors import DependencyUnavailable
+from shared.aws_clients import sqs_client, translate_outages
 from shared.invocation import FunctionClient
 
 
@@ -76,11 +70,6 @@ class LambdaPayments(AbstractPayments):
         return self._function.call_each(commands, PaymentResult)
 
 
-@functools.cache
-def _sqs_client() -> Any:
-    return create_client("sqs", Config(connect_timeout=2, read_timeout=5, retries={"max_attempts": 2}))
-
-
 class SqsEventPublisher(AbstractEventPublisher):
     """`order.created` and `order.cancelled` go to the processor's queue, `order.updated` to subscribers'."""
 
@@ -102,8 +91,8 @@ class SqsEventPublisher(AbstractEventPublisher):
 
     @staticmethod
     def _send(queue_url: str, event: BaseModel) -> None:
-        try:
-            _sqs_client().send_message(
+        with translate_outages("order queues"):
+            sqs_client().send_message(
                 QueueUrl=queue_url,
                 MessageBody=event.model_dump_json(),
                 # Routing and tracing without parsing the body.
@@ -113,5 +102,3 @@ class SqsEventPublisher(AbstractEventPublisher):
                     "correlation_id": {"DataType": "String", "StringValue": event.correlation_id},
                 },
             )
-        except (BotoCoreError, ClientError) as error:
-            raise DependencyUnavailable("order queues") from error

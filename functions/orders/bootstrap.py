@@ -1,15 +1,13 @@
-"""Wires the orders service to its adapters, once per process, from a function's settings (orders.settings)."""
+"""Wires the orders service to its adapters, once per process, from each function's settings."""
 from __future__ import annotations
 
-import contextlib
-import functools
-from collections.abc import Iterator
 from typing import Any
 
 from orders.adapters import LambdaCatalog, LambdaInventory, LambdaPayments, SqsEventPublisher
 from orders.repository import DynamoDBOrderRepository
 from orders.service import OrderServices
 from orders.settings import CancelOrderSettings, OrderProcessorSettings, PlaceOrderSettings
+from shared.bootstrap import Wiring
 
 
 class _NotWired:
@@ -23,32 +21,6 @@ class _NotWired:
         raise RuntimeError(f"orders.bootstrap: {self._port} is not wired in this function")
 
 
-# Set only by `override_services` (unit tests); None in every deployed function.
-_override: OrderServices | None = None
-
-
-def create_services(settings: PlaceOrderSettings | CancelOrderSettings | OrderProcessorSettings) -> OrderServices:
-    """The services of the function `settings` belongs to: wired once per process."""
-    return _override if _override is not None else _services_from(settings)
-
-
-@contextlib.contextmanager
-def override_services(services: OrderServices) -> Iterator[OrderServices]:
-    """Test seam: inside the block, `create_services(...)` answers `services`.
-
-    The entry modules reach their dependencies only through
-    `create_services`, so the unit tier wires in-memory fakes here instead of the
-    Lambda and SQS adapters, without patching. Deployed code never calls this.
-    """
-    global _override
-    previous, _override = _override, services
-    try:
-        yield services
-    finally:
-        _override = previous
-
-
-@functools.cache
 def _services_from(settings: PlaceOrderSettings | CancelOrderSettings | OrderProcessorSettings) -> OrderServices:
     wired = settings.model_dump()
     return OrderServices(
@@ -61,3 +33,9 @@ def _services_from(settings: PlaceOrderSettings | CancelOrderSettings | OrderPro
                   else _NotWired("payments")),
         events=SqsEventPublisher(wired["order_events_queue_url"], wired.get("order_updates_queue_url")),
     )
+
+
+# create_services(settings): the services of the function `settings` belongs to.
+_wiring = Wiring(_services_from)
+create_services = _wiring.create_services
+override_services = _wiring.override_services

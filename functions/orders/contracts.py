@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from orders.domain import Order, OrderStatus
+from shared.contracts import CorrelationId, OrderId
 from shared.money import Money
 
 
@@ -29,8 +30,8 @@ class OrderCreated(BaseModel):
     version: Literal[1] = 1
     event_id: str = Field(description="Unique per event; consumers deduplicate on it")
     occurred_at: datetime
-    correlation_id: str = Field(description="Follows one order across services and queues")
-    order_id: str
+    correlation_id: CorrelationId = Field(description="Follows one order across services and queues")
+    order_id: OrderId
     user_id: str
     lines: list[EventLine]
     total: Money
@@ -57,8 +58,8 @@ class OrderUpdated(BaseModel):
     version: Literal[1] = 1
     event_id: str = Field(description="`<order id>:<order version>`: the same change always has the same id")
     occurred_at: datetime
-    correlation_id: str
-    order_id: str
+    correlation_id: CorrelationId
+    order_id: OrderId
     user_id: str
     status: OrderStatus
     reason: str | None = None
@@ -93,8 +94,8 @@ class OrderCancelled(BaseModel):
     version: Literal[1] = 1
     event_id: str
     occurred_at: datetime
-    correlation_id: str
-    order_id: str
+    correlation_id: CorrelationId
+    order_id: OrderId
     previous_status: OrderStatus | None = Field(
         default=None, description="What the order was before; null when a cancel is retried"
     )

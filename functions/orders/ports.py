@@ -45,13 +45,12 @@ class AbstractInventory(abc.ABC):
     def restock(self, order_id: str) -> InventoryCommandResult: ...
 
     # Many orders at once (the processor's SQS batch): per command, in order, its result
-    # or the exception it came to. These defaults ask one command at a time; an adapter
-    # that can send them together (one invoke) overrides them.
-    def reserve_each(self, commands: list[ReserveStock]) -> list[InventoryCommandResult | Exception]:
-        return [outcome_of(lambda c=c: self.reserve(c.order_id, list(c.lines))) for c in commands]
+    # or the exception it came to.
+    @abc.abstractmethod
+    def reserve_each(self, commands: list[ReserveStock]) -> list[InventoryCommandResult | Exception]: ...
 
-    def commit_each(self, commands: list[CommitStock]) -> list[InventoryCommandResult | Exception]:
-        return [outcome_of(lambda c=c: self.commit(c.order_id)) for c in commands]
+    @abc.abstractmethod
+    def commit_each(self, commands: list[CommitStock]) -> list[InventoryCommandResult | Exception]: ...
 
 
 class AbstractPayments(abc.ABC):
@@ -61,9 +60,9 @@ class AbstractPayments(abc.ABC):
     @abc.abstractmethod
     def refund(self, order_id: str) -> PaymentResult: ...
 
+    @abc.abstractmethod
     def charge_each(self, commands: list[ChargeOrder]) -> list[PaymentResult | Exception]:
         """Many charges at once, as `AbstractInventory.reserve_each`."""
-        return [outcome_of(lambda c=c: self.charge(c)) for c in commands]
 
 
 class AbstractEventPublisher(abc.ABC):

@@ -11,7 +11,6 @@ Table layout (one table for the service):
 from __future__ import annotations
 
 import abc
-from dataclasses import dataclass
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute, VersionAttribute
 from pynamodb.exceptions import DeleteError, DoesNotExist, PutError
@@ -20,18 +19,21 @@ from pynamodb.models import Model
 
 from orders.domain import Order, OrderLine, OrderModifiedConcurrently, OrderNotFound, OrderStatus
 from shared.errors import FieldError, InvalidInput
-from shared.dynamodb import ClientSettings, carry_stored_version, table_name_from_env, translate_outages
+from shared.dynamodb import (
+    ClientSettings,
+    carry_stored_version,
+    condition_failed,
+    table_name_from_env,
+    translate_outages,
+)
 from shared.money import Money
-from shared.pagination import decode_cursor, encode_cursor
+from shared.pagination import Page, decode_cursor, encode_cursor
 
 TABLE_NAME = table_name_from_env("ORDERS_TABLE")
 DEPENDENCY = "orders table"
 
 
-@dataclass(frozen=True)
-class OrderPage:
-    items: list[Order]
-    next_cursor: str | None
+OrderPage = Page[Order]
 
 
 class AbstractOrderRepository(abc.ABC):
@@ -43,18 +45,9 @@ class AbstractOrderRepository(abc.ABC):
     def get(self, order_id: str) -> Order:
         """Return the order or raise OrderNotFound."""
 
+    @abc.abstractmethod
     def get_each(self, order_ids: list[str]) -> dict[str, Order | Exception]:
-        """Many orders at once (the processor's batch): per id, the order or what getting it raised.
-
-        This default reads one at a time; the DynamoDB adapter reads them in one request.
-        """
-        found: dict[str, Order | Exception] = {}
-        for order_id in order_ids:
-            try:
-                found[order_id] = self.get(order_id)
-            except Exception as error:  # noqa: BLE001 - that order's own failure
-                found[order_id] = error
-        return found
+        """Many orders at once (the processor's batch): per id, the order or what getting it raised."""
 
     @abc.abstractmethod
     def save(self, order: Order) -> None:
@@ -168,7 +161,7 @@ class DynamoDBOrderRepository(AbstractOrderRepository):
             with translate_outages(DEPENDENCY):
                 OrderEntry.from_domain(order).save()
         except PutError as error:
-            if error.cause_response_code == "ConditionalCheckFailedException":
+            if condition_failed(error):
                 raise OrderModifiedConcurrently(order.id) from error
             raise
 
@@ -179,7 +172,7 @@ class DynamoDBOrderRepository(AbstractOrderRepository):
             with translate_outages(DEPENDENCY):
                 entry.delete(condition=OrderEntry.status == OrderStatus.PENDING.value)
         except DeleteError as error:
-            if error.cause_response_code == "ConditionalCheckFailedException":
+            if condition_failed(error):
                 raise OrderModifiedConcurrently(order.id) from error
             raise
 

@@ -107,16 +107,9 @@ def place_order(
     return order
 
 
-def process_order(services: OrderServices, order_id: str) -> Order:
-    """Advance an order as far as it can go. Safe to call any number of times."""
-    outcome = process_orders(services, [order_id])[order_id]
-    if isinstance(outcome, Exception):
-        raise outcome
-    return outcome
-
-
 def process_orders(services: OrderServices, order_ids: list[str]) -> dict[str, Order | Exception]:
-    """`process_order` for the orders of one SQS batch: per order, where it got or what it failed with.
+    """Advance the orders of one SQS batch as far as each can go: per order, where it got or
+    what it failed with. Safe to call any number of times.
 
     The orders move through the saga together, step by step, so each step asks inventory
     or payments once for every order due for it (one invoke per step and batch, not per

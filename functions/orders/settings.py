@@ -6,24 +6,13 @@ adapters or the saga.
 """
 from __future__ import annotations
 
-import os
-from typing import Annotated, Self
-
-from pydantic import BaseModel, ConfigDict, Field
-
-Setting = Annotated[str, Field(min_length=1)]
+from shared.bootstrap import Setting, Settings
 
 
-class OrdersTableSettings(BaseModel):
+class OrdersTableSettings(Settings):
     """GetOrder's and the two listings': they only read the table."""
 
-    model_config = ConfigDict(frozen=True)
-
     orders_table: Setting
-
-    @classmethod
-    def from_environ(cls) -> Self:
-        return cls.model_validate({name: os.environ.get(name.upper(), "") for name in cls.model_fields})
 
 
 class PlaceOrderSettings(OrdersTableSettings):

@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import abc
 import hashlib
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Literal
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import PynamoDBException, UpdateError
+from pynamodb.exceptions import UpdateError
 from pynamodb.models import Model
 
-from shared.dynamodb import ClientSettings, is_transient, table_name_from_env
+from shared.dynamodb import ClientSettings, condition_failed, table_name_from_env, translate_outages
 from shared.errors import Conflict, DependencyUnavailable
 from shared.money import Money
 
@@ -34,8 +33,8 @@ TOKEN_FLAKY = "tok_flaky"
 class ProcessorUnavailable(DependencyUnavailable):
     """The processor did not answer. Transient: retrying with the same key is safe."""
 
-    def __init__(self) -> None:
-        super().__init__("card processor")
+    def __init__(self, dependency: str = "card processor") -> None:
+        super().__init__(dependency)
 
 
 class RefundRejected(Conflict):
@@ -170,7 +169,7 @@ class SimulatedCardProcessor(AbstractCardProcessor):
                                       fields.refunded_amount.set(amount.amount)],
                              condition=condition)
         except UpdateError as error:
-            if _condition_failed(error):
+            if condition_failed(error):
                 raise RefundRejected(processor_charge_id) from error
             raise
         return RefundOutcome(processor_refund_id=refund_id)
@@ -187,7 +186,7 @@ class SimulatedCardProcessor(AbstractCardProcessor):
             with _provider_outages():
                 entry.update(actions=actions, condition=fields.status.does_not_exist())
         except UpdateError as error:
-            if not _condition_failed(error):
+            if not condition_failed(error):
                 raise
             # Another worker decided this charge first: its outcome is the outcome.
             with _provider_outages():
@@ -195,16 +194,6 @@ class SimulatedCardProcessor(AbstractCardProcessor):
         return entry.outcome()
 
 
-@contextmanager
-def _provider_outages() -> Iterator[None]:
+def _provider_outages() -> AbstractContextManager[None]:
     """The simulator's storage failing is the provider failing: a transient outage."""
-    try:
-        yield
-    except PynamoDBException as error:
-        if is_transient(error):
-            raise ProcessorUnavailable() from error
-        raise
-
-
-def _condition_failed(error: PynamoDBException) -> bool:
-    return error.cause_response_code == "ConditionalCheckFailedException"
+    return translate_outages("card processor", ProcessorUnavailable)

@@ -9,25 +9,21 @@ from __future__ import annotations
 from payments import service
 from payments.contracts import ChargeOrder, PaymentCommand, PaymentResult, RefundOrder
 from payments.domain import Payment
-from payments.card_network import SimulatedCardProcessor
-from payments.repository import DynamoDBPaymentRepository
+from payments.bootstrap import create_services
 from shared.invocation import lambda_command
 from shared.tracing import traced
-
-payments = DynamoDBPaymentRepository()
-# The only processor there is for now; a real provider's adapter replaces it here.
-processor = SimulatedCardProcessor()
 
 
 @traced
 @lambda_command(PaymentCommand)
 def handle_payment_command(command: ChargeOrder | RefundOrder) -> PaymentResult:
+    services = create_services()
     if isinstance(command, ChargeOrder):
-        payment = service.charge_order(payments, processor, order_id=command.order_id,
+        payment = service.charge_order(services.payments, services.processor, order_id=command.order_id,
                                        customer_id=command.customer_id, amount=command.amount,
                                        token=command.payment_token)
     else:
-        payment = service.refund_order(payments, processor, command.order_id)
+        payment = service.refund_order(services.payments, services.processor, command.order_id)
     return result_of(payment)
 
 

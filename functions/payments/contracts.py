@@ -12,13 +12,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.contracts import CorrelationId, OrderId
 from shared.money import Money
-
-OrderId = Annotated[str, Field(min_length=1, max_length=64)]
-# Optional on every command: the caller's correlation id, which the callee logs under
-# (shared.invocation fills it in from the caller's log context). Commands without it
-# are as valid as before.
-CorrelationId = Annotated[str, Field(min_length=1, max_length=128)]
 # The person the order is for (their `sub`): the one customer who may read the payment.
 CustomerId = Annotated[str, Field(min_length=1, max_length=64)]
 
@@ -54,7 +49,7 @@ class PaymentResult(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     payment_id: str
-    order_id: str
+    order_id: OrderId
     status: PaymentStatus
     amount: Money
     decline_reason: str | None = None

@@ -8,11 +8,9 @@ from pydantic import BaseModel
 from payments import service
 from payments.contracts import PaymentStatus
 from payments.domain import Payment
-from payments.repository import DynamoDBPaymentRepository
+from payments.bootstrap import create_services
 from shared.http import ApiRequest, ApiResponse, lambda_endpoint
 from shared.money import Money
-
-payments = DynamoDBPaymentRepository()
 
 
 class PaymentResponse(BaseModel):
@@ -34,5 +32,6 @@ class PaymentResponse(BaseModel):
 
 @lambda_endpoint(responses={200: PaymentResponse}, errors=(404,))
 def get_payment(request: ApiRequest) -> ApiResponse:
-    payment = service.get_payment(payments, request.authenticated(), request.path_params["payment_id"])
+    payment = service.get_payment(create_services().payments, request.authenticated(),
+                                  request.path_params["payment_id"])
     return ApiResponse(200, PaymentResponse.of(payment))

@@ -21,7 +21,7 @@ from payments.domain import (
     PaymentNotFound,
     payment_id_for,
 )
-from shared.dynamodb import ClientSettings, table_name_from_env, translate_outages
+from shared.dynamodb import ClientSettings, condition_failed, table_name_from_env, translate_outages
 from shared.money import Money
 
 TABLE_NAME = table_name_from_env("PAYMENTS_TABLE")
@@ -111,7 +111,7 @@ class DynamoDBPaymentRepository(AbstractPaymentRepository):
             with translate_outages(DEPENDENCY):
                 PaymentEntry.from_domain(payment).save(condition=PaymentEntry.pk.does_not_exist())
         except PutError as error:
-            if _condition_failed(error):
+            if condition_failed(error):
                 raise PaymentAlreadyExists(payment.order_id) from error
             raise
 
@@ -127,10 +127,6 @@ class DynamoDBPaymentRepository(AbstractPaymentRepository):
             with translate_outages(DEPENDENCY):
                 PaymentEntry.from_domain(updated).save(condition=PaymentEntry.status == current.status)
         except PutError as error:
-            if _condition_failed(error):
+            if condition_failed(error):
                 raise PaymentModifiedConcurrently(current.payment_id) from error
             raise
-
-
-def _condition_failed(error: PutError) -> bool:
-    return error.cause_response_code == "ConditionalCheckFailedException"

@@ -7,17 +7,11 @@ caller sees a FunctionError.
 from __future__ import annotations
 
 from products import service
-from products.contracts import LookupProducts, LookupProductsResult, ProductSnapshot
-from products.repository import DynamoDBProductRepository
+from products.contracts import LookupProducts, LookupProductsResult
+from products.bootstrap import create_services
 from shared.invocation import lambda_command
-
-products = DynamoDBProductRepository()
 
 
 @lambda_command(LookupProducts)
 def lookup_products(command: LookupProducts) -> LookupProductsResult:
-    found, missing = service.find_products(products, command.product_ids)
-    return LookupProductsResult(
-        products=[ProductSnapshot.model_validate(product, from_attributes=True) for product in found],
-        missing_product_ids=missing,
-    )
+    return LookupProductsResult.of(*service.find_products(create_services().products, command.product_ids))

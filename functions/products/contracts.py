@@ -4,6 +4,7 @@ The orders API invokes it to price an order from the catalog (never from the cli
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -31,3 +32,10 @@ class LookupProductsResult(BaseModel):
 
     products: list[ProductSnapshot]
     missing_product_ids: list[str]
+
+    @classmethod
+    def of(cls, found: Sequence[object], missing: list[str]) -> LookupProductsResult:
+        """The answer for the catalog's products `found` (read by their attributes: this
+        contract is what other services ship, the catalog's domain stays out of it)."""
+        return cls(products=[ProductSnapshot.model_validate(product, from_attributes=True) for product in found],
+                   missing_product_ids=missing)

@@ -8,12 +8,11 @@ import iso4217
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema, field_validator, model_validator
 
 from products import service
+from products.bootstrap import create_services
 from products.domain import MAX_PRICE_CENTS, Description, Product, ProductChanges, ProductName, Sku
-from products.repository import DynamoDBProductRepository
 from shared.http import ApiRequest, ApiResponse, lambda_endpoint
 from shared.money import Money
-
-products = DynamoDBProductRepository()
+from shared.pagination import PageQuery
 
 # Currencies enter the system here, with a product's price: every other service takes
 # them from the catalog. Only currencies with minor units: prices are integer minor units,
@@ -73,13 +72,6 @@ class UpdateProductRequest(ProductChanges):
         return self
 
 
-class ListProductsQuery(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    limit: Annotated[int, Field(ge=1, le=100)] = 20
-    cursor: str | None = None
-
-
 class ProductResponse(BaseModel):
     id: str
     sku: str
@@ -103,7 +95,8 @@ class ProductPageResponse(BaseModel):
 def create_product(request: ApiRequest) -> ApiResponse:
     body = request.parse_body(CreateProductRequest)
     product = service.create_product(
-        products, request.authenticated(), sku=body.sku, name=body.name, description=body.description, price=body.price.to_money()
+        create_services().products, request.authenticated(), sku=body.sku, name=body.name,
+        description=body.description, price=body.price.to_money(),
     )
     return ApiResponse(201, ProductResponse.of(product),
                        {"Location": f"/products/{product.id}"})
@@ -111,14 +104,14 @@ def create_product(request: ApiRequest) -> ApiResponse:
 
 @lambda_endpoint(responses={200: ProductResponse}, errors=(404,))
 def get_product(request: ApiRequest) -> ApiResponse:
-    product = service.get_product(products, request.path_params["product_id"])
+    product = service.get_product(create_services().products, request.path_params["product_id"])
     return ApiResponse(200, ProductResponse.of(product))
 
 
-@lambda_endpoint(query=ListProductsQuery, responses={200: ProductPageResponse})
+@lambda_endpoint(query=PageQuery, responses={200: ProductPageResponse})
 def list_products(request: ApiRequest) -> ApiResponse:
-    query = request.parse_query(ListProductsQuery)
-    page = service.list_products(products, query.limit, query.cursor)
+    query = request.parse_query(PageQuery)
+    page = service.list_products(create_services().products, query.limit, query.cursor)
     return ApiResponse(200, ProductPageResponse(
         items=[ProductResponse.of(p) for p in page.items],
         next_cursor=page.next_cursor,
@@ -130,11 +123,13 @@ def update_product(request: ApiRequest) -> ApiResponse:
     changes = request.parse_body(UpdateProductRequest)
     if changes.price is not None:
         changes = changes.model_copy(update={"price": changes.price.to_money()})
-    product = service.update_product(products, request.authenticated(), request.path_params["product_id"], changes)
+    product = service.update_product(create_services().products, request.authenticated(),
+                                     request.path_params["product_id"], changes)
     return ApiResponse(200, ProductResponse.of(product))
 
 
 @lambda_endpoint(responses={204: None}, errors=(403, 404))
 def delete_product(request: ApiRequest) -> ApiResponse:
-    service.delete_product(products, request.authenticated(), request.path_params["product_id"])
+    service.delete_product(create_services().products, request.authenticated(),
+                           request.path_params["product_id"])
     return ApiResponse(204)

@@ -9,7 +9,6 @@ Table layout (one table for the service):
 from __future__ import annotations
 
 import abc
-from dataclasses import dataclass
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute, VersionAttribute
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
@@ -20,24 +19,22 @@ from pynamodb.transactions import TransactWrite
 from products.domain import Product, ProductModifiedConcurrently, ProductNotFound, SkuAlreadyExists
 from shared.dynamodb import (
     ClientSettings,
+    add_with_claim,
     carry_stored_version,
-    create_connection,
     failed_conditions,
     table_name_from_env,
+    transact,
     translate_outages,
 )
 from shared.money import Money
-from shared.pagination import decode_cursor, encode_cursor
+from shared.pagination import Page, decode_cursor, encode_cursor
 
 TABLE_NAME = table_name_from_env("PRODUCTS_TABLE")
 DEPENDENCY = "products table"
 PRODUCT_KIND = "PRODUCT"
 
 
-@dataclass(frozen=True)
-class ProductPage:
-    items: list[Product]
-    next_cursor: str | None
+ProductPage = Page[Product]
 
 
 class AbstractProductRepository(abc.ABC):
@@ -49,18 +46,9 @@ class AbstractProductRepository(abc.ABC):
     def get(self, product_id: str) -> Product:
         """Return the product or raise ProductNotFound."""
 
+    @abc.abstractmethod
     def get_many(self, product_ids: list[str]) -> list[Product]:
-        """The products among `product_ids` that exist, each once, in no particular order.
-
-        One `get` per id; adapters that can fetch many in one call override it.
-        """
-        found: dict[str, Product] = {}
-        for product_id in dict.fromkeys(product_ids):
-            try:
-                found[product_id] = self.get(product_id)
-            except ProductNotFound:
-                continue
-        return list(found.values())
+        """The products among `product_ids` that exist, each once, in no particular order."""
 
     @abc.abstractmethod
     def list(self, limit: int, cursor: str | None) -> ProductPage:
@@ -156,14 +144,8 @@ class DynamoDBProductRepository(AbstractProductRepository):
 
     def add(self, product: Product) -> None:
         claim = SkuClaim(pk=sku_key(product.sku), product_id=product.id)
-        try:
-            with translate_outages(DEPENDENCY), TransactWrite(connection=create_connection()) as tx:
-                tx.save(ProductEntry.from_domain(product), condition=ProductEntry.pk.does_not_exist())
-                tx.save(claim, condition=SkuClaim.pk.does_not_exist())
-        except TransactWriteError as error:
-            if 1 in failed_conditions(error):
-                raise SkuAlreadyExists(product.sku) from error
-            raise
+        add_with_claim(ProductEntry.from_domain(product), claim, DEPENDENCY,
+                       claim_taken=SkuAlreadyExists(product.sku))
 
     def get(self, product_id: str) -> Product:
         with translate_outages(DEPENDENCY):
@@ -193,15 +175,17 @@ class DynamoDBProductRepository(AbstractProductRepository):
         # calls. Written in that order, the position of each item here is its position in
         # the cancellation reasons: [old SKU's claim, product, new SKU's claim].
         new_claim = 2
+
+        def write(tx: TransactWrite) -> None:
+            if sku_changed:
+                tx.delete(SkuClaim(pk=sku_key(current.sku)), condition=SkuClaim.product_id == current.id)
+            tx.save(entry)
+            if sku_changed:
+                tx.save(SkuClaim(pk=sku_key(updated.sku), product_id=updated.id),
+                        condition=SkuClaim.pk.does_not_exist())
+
         try:
-            with translate_outages(DEPENDENCY), TransactWrite(connection=create_connection()) as tx:
-                if sku_changed:
-                    tx.delete(SkuClaim(pk=sku_key(current.sku)),
-                              condition=SkuClaim.product_id == current.id)
-                tx.save(entry)
-                if sku_changed:
-                    tx.save(SkuClaim(pk=sku_key(updated.sku), product_id=updated.id),
-                            condition=SkuClaim.pk.does_not_exist())
+            transact(write, DEPENDENCY)
         except TransactWriteError as error:
             failed = failed_conditions(error)
             if sku_changed and new_claim in failed:
@@ -213,10 +197,13 @@ class DynamoDBProductRepository(AbstractProductRepository):
     def remove(self, product: Product) -> None:
         entry = ProductEntry.from_domain(product)
         entry.version = product.version
+
+        def write(tx: TransactWrite) -> None:
+            tx.delete(entry)
+            tx.delete(SkuClaim(pk=sku_key(product.sku)), condition=SkuClaim.product_id == product.id)
+
         try:
-            with translate_outages(DEPENDENCY), TransactWrite(connection=create_connection()) as tx:
-                tx.delete(entry)
-                tx.delete(SkuClaim(pk=sku_key(product.sku)), condition=SkuClaim.product_id == product.id)
+            transact(write, DEPENDENCY)
         except TransactWriteError as error:
             if failed_conditions(error):
                 raise ProductModifiedConcurrently(product.id) from error

@@ -7,10 +7,15 @@ of botocore, which PynamoDB loads anyway.
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import botocore.session
 from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from shared.errors import DependencyUnavailable
 
 
 @functools.cache
@@ -23,3 +28,24 @@ def _session() -> botocore.session.Session:
 def create_client(service_name: str, config: Config) -> Any:
     """A client configured from the environment (region, credentials, AWS_ENDPOINT_URL), as boto3's."""
     return _session().create_client(service_name, config=config)
+
+
+@functools.cache
+def sqs_client() -> Any:
+    """The process's one SQS client: the orders publisher and every consumer's retry backoff share it.
+
+    Tight timeouts, as DynamoDB's (shared.dynamodb.ClientSettings): an outage is a fast failure.
+    """
+    return create_client("sqs", Config(connect_timeout=2, read_timeout=5, retries={"max_attempts": 2}))
+
+
+@contextmanager
+def translate_outages(dependency: str) -> Iterator[None]:
+    """Turn a botocore call that got no usable answer into `DependencyUnavailable`.
+
+    The calls PynamoDB makes get the same from `shared.dynamodb.translate_outages`.
+    """
+    try:
+        yield
+    except (BotoCoreError, ClientError) as error:
+        raise DependencyUnavailable(dependency) from error

@@ -3,12 +3,16 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Iterator
+import random
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import PynamoDBException, TransactWriteError
 from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
 
 from shared.errors import DependencyUnavailable
 
@@ -24,6 +28,8 @@ _TRANSIENT_CODES = frozenset(
         "ThrottlingException",
     }
 )
+
+T = TypeVar("T")
 
 
 def table_name_from_env(variable: str) -> str:
@@ -63,14 +69,25 @@ def is_transient(error: PynamoDBException) -> bool:
 
 
 @contextmanager
-def translate_outages(dependency: str) -> Iterator[None]:
-    """Turn "DynamoDB did not answer" into `DependencyUnavailable`; let real bugs through."""
+def translate_outages(
+    dependency: str, unavailable: type[DependencyUnavailable] = DependencyUnavailable
+) -> Iterator[None]:
+    """Turn "DynamoDB did not answer" into `unavailable(dependency)`; let real bugs through.
+
+    `unavailable` is for a dependency whose outage has a name of its own in the domain
+    (payments' card processor keeps its records in DynamoDB).
+    """
     try:
         yield
     except PynamoDBException as error:
         if is_transient(error):
-            raise DependencyUnavailable(dependency) from error
+            raise unavailable(dependency) from error
         raise
+
+
+def condition_failed(error: PynamoDBException) -> bool:
+    """Whether a single-item write was refused by its condition (not by an outage or a bug)."""
+    return error.cause_response_code == "ConditionalCheckFailedException"
 
 
 @functools.cache
@@ -93,3 +110,74 @@ def failed_conditions(error: TransactWriteError) -> list[int]:
         for position, reason in enumerate(error.cancellation_reasons)
         if reason is not None and reason.code == "ConditionalCheckFailed"
     ]
+
+
+# ---------------------------------------------------------------- contention
+# Concurrent transactions on one item (a popular product, one SKU) make DynamoDB cancel
+# all but one with `TransactionConflict`, and a plain write to an item inside a pending
+# transaction fails with TransactionConflictException. Neither means "a condition
+# failed" nor "DynamoDB is down": the write is retried after a short jittered pause.
+_RETRYABLE_REASONS = frozenset({"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"})
+CONFLICT_ATTEMPTS = 6
+CONFLICT_BASE_DELAY_SECONDS = 0.02
+
+
+def is_contention(error: PynamoDBException) -> bool:
+    if error.cause_response_code == "TransactionConflictException":
+        return True
+    if isinstance(error, TransactWriteError) and not failed_conditions(error):
+        return any(reason is not None and reason.code in _RETRYABLE_REASONS
+                   for reason in error.cancellation_reasons)
+    return False
+
+
+def retry_conflicts(attempt: Callable[[], T], dependency: str, sleep: Callable[[float], None] = time.sleep) -> T:
+    """Run `attempt`, again while it loses to a concurrent write; DependencyUnavailable if it keeps losing."""
+    for number in range(CONFLICT_ATTEMPTS):
+        try:
+            return attempt()
+        except PynamoDBException as error:
+            if not is_contention(error):
+                raise
+            if number == CONFLICT_ATTEMPTS - 1:
+                raise DependencyUnavailable(dependency) from error
+            sleep(random.uniform(0, CONFLICT_BASE_DELAY_SECONDS * 2 ** number))
+    raise AssertionError("unreachable")
+
+
+def transact(write: Callable[[TransactWrite], None], dependency: str) -> None:
+    """One TransactWriteItems built by `write`, retried on contention.
+
+    Raises TransactWriteError if a condition failed (`failed_conditions` says which).
+    """
+
+    def attempt() -> None:
+        with translate_outages(dependency), TransactWrite(connection=create_connection()) as tx:
+            write(tx)
+
+    retry_conflicts(attempt, dependency)
+
+
+def add_with_claim(
+    entry: Model, claim: Model, dependency: str, claim_taken: Exception, entry_exists: Exception | None = None
+) -> None:
+    """Store a new item and a claim item on one of its unique values, both or neither.
+
+    Each is conditioned on its key being free, so two items can never hold the same
+    claim (a product's SKU, a user's email). Raises `entry_exists`, if given, when the
+    item is stored already (whatever the claim), else `claim_taken` when the claim is.
+    """
+
+    def write(tx: TransactWrite) -> None:
+        tx.save(entry, condition=type(entry)._hash_key_attribute().does_not_exist())
+        tx.save(claim, condition=type(claim)._hash_key_attribute().does_not_exist())
+
+    try:
+        transact(write, dependency)
+    except TransactWriteError as error:
+        failed = failed_conditions(error)
+        if entry_exists is not None and 0 in failed:
+            raise entry_exists from error
+        if 1 in failed:
+            raise claim_taken from error
+        raise

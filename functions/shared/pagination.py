@@ -1,13 +1,34 @@
-"""Opaque cursors for DynamoDB pagination: the last evaluated key, base64url-encoded JSON."""
+"""Paginated listing: the query a client sends, the page a repository answers, and the
+opaque cursors between them (the last evaluated key, base64url-encoded JSON)."""
 from __future__ import annotations
 
 import base64
 import binascii
 import json
 from collections.abc import Mapping
-from typing import Any
+from dataclasses import dataclass
+from typing import Annotated, Any, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from shared.errors import FieldError, InvalidInput
+
+T = TypeVar("T")
+
+
+class PageQuery(BaseModel):
+    """`?limit=&cursor=` of every listing endpoint."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    limit: Annotated[int, Field(ge=1, le=100)] = 20
+    cursor: str | None = None
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[T]
+    next_cursor: str | None
 
 
 def encode_cursor(last_evaluated_key: dict[str, Any] | None) -> str | None:

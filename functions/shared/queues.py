@@ -8,7 +8,6 @@ rather than after the queue's full visibility timeout, and reaches the DLQ after
 """
 from __future__ import annotations
 
-import functools
 import os
 from collections.abc import Callable
 from typing import Any
@@ -16,20 +15,14 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from shared.aws_clients import create_client
+from shared.aws_clients import sqs_client
 from shared.observability import invocation_scope, log_scope
 
 logger = Logger()
 
 MAX_BACKOFF_SECONDS = 60
-
-
-@functools.cache
-def _sqs_client() -> Any:
-    return create_client("sqs", Config(connect_timeout=2, read_timeout=5, retries={"max_attempts": 2}))
 
 
 def backoff_seconds(receive_count: int, base: float) -> int:
@@ -62,7 +55,7 @@ class BackoffBatchProcessor(BatchProcessor):
         )
         delay = backoff_seconds(receive_count, self.base_backoff_seconds)
         try:
-            _sqs_client().change_message_visibility(
+            sqs_client().change_message_visibility(
                 QueueUrl=self.queue_url, ReceiptHandle=sqs_record.receipt_handle, VisibilityTimeout=delay
             )
         except (BotoCoreError, ClientError):

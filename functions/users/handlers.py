@@ -8,9 +8,7 @@ from pydantic import BaseModel, ConfigDict
 from shared.http import ApiRequest, ApiResponse, lambda_endpoint
 from users import service
 from users.domain import User, UserName
-from users.repository import DynamoDBUserRepository
-
-users = DynamoDBUserRepository()
+from users.bootstrap import create_services
 
 
 class UpdateProfileRequest(BaseModel):
@@ -33,16 +31,16 @@ class UserResponse(BaseModel):
 
 @lambda_endpoint(responses={200: UserResponse}, errors=(409,))
 def get_my_profile(request: ApiRequest) -> ApiResponse:
-    return ApiResponse(200, UserResponse.of(service.profile_of(users, request.authenticated())))
+    return ApiResponse(200, UserResponse.of(service.profile_of(create_services().users, request.authenticated())))
 
 
 @lambda_endpoint(body=UpdateProfileRequest, responses={200: UserResponse}, errors=(409,))
 def update_my_profile(request: ApiRequest) -> ApiResponse:
     body = request.parse_body(UpdateProfileRequest)
-    return ApiResponse(200, UserResponse.of(service.rename(users, request.authenticated(), body.name)))
+    return ApiResponse(200, UserResponse.of(service.rename(create_services().users, request.authenticated(), body.name)))
 
 
 @lambda_endpoint(responses={200: UserResponse}, errors=(403, 404))
 def get_user(request: ApiRequest) -> ApiResponse:
-    user = service.get_user(users, request.authenticated(), request.path_params["user_id"])
+    user = service.get_user(create_services().users, request.authenticated(), request.path_params["user_id"])
     return ApiResponse(200, UserResponse.of(user))

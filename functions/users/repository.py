@@ -10,17 +10,10 @@ from __future__ import annotations
 import abc
 
 from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
+from pynamodb.exceptions import DoesNotExist, PutError
 from pynamodb.models import Model
-from pynamodb.transactions import TransactWrite
 
-from shared.dynamodb import (
-    ClientSettings,
-    create_connection,
-    failed_conditions,
-    table_name_from_env,
-    translate_outages,
-)
+from shared.dynamodb import ClientSettings, add_with_claim, condition_failed, table_name_from_env, translate_outages
 from users.domain import EmailAlreadyRegistered, User, UserAlreadyExists, UserNotFound
 
 TABLE_NAME = table_name_from_env("USERS_TABLE")
@@ -66,21 +59,11 @@ class EmailClaim(Model):
 
 class DynamoDBUserRepository(AbstractUserRepository):
     def add(self, user: User) -> None:
-        entry = _entry_of(user)
         claim = EmailClaim(pk=f"EMAIL#{user.email_key}", user_id=user.id)
-        try:
-            with translate_outages(DEPENDENCY), TransactWrite(connection=create_connection()) as tx:
-                tx.save(entry, condition=UserEntry.pk.does_not_exist())
-                tx.save(claim, condition=EmailClaim.pk.does_not_exist())
-        except TransactWriteError as error:
-            failed = failed_conditions(error)
-            # The same person's concurrent first request fails both conditions (its claim
-            # on the email is the same as ours): the profile exists, the email is theirs.
-            if 0 in failed:
-                raise UserAlreadyExists(user.id) from error
-            if 1 in failed:
-                raise EmailAlreadyRegistered(user.email) from error
-            raise
+        # The same person's concurrent first request fails both conditions (its claim on
+        # the email is the same as ours): the profile exists, the email is theirs.
+        add_with_claim(_entry_of(user), claim, DEPENDENCY, claim_taken=EmailAlreadyRegistered(user.email),
+                       entry_exists=UserAlreadyExists(user.id))
 
     def replace(self, user: User) -> None:
         # The email, and so its claim, never changes here: one conditional put of the user.
@@ -88,7 +71,7 @@ class DynamoDBUserRepository(AbstractUserRepository):
             with translate_outages(DEPENDENCY):
                 _entry_of(user).save(condition=UserEntry.pk.exists())
         except PutError as error:
-            if error.cause_response_code == "ConditionalCheckFailedException":
+            if condition_failed(error):
                 raise UserNotFound(user.id) from error
             raise
 

@@ -29,6 +29,10 @@ class FakeProductRepository(AbstractProductRepository):
         except KeyError:
             raise ProductNotFound(product_id) from None
 
+    def get_many(self, product_ids: list[str]) -> list[Product]:
+        return [self.products[product_id] for product_id in dict.fromkeys(product_ids)
+                if product_id in self.products]
+
     def list(self, limit: int, cursor: str | None) -> ProductPage:
         ordered = sorted(self.products.values(), key=lambda p: (p.created_at, p.id))
         start = self._position(cursor, len(ordered))

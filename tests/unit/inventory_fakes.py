@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from inventory.domain import (
+    OnHandBelowReserved,
     OutOfStock,
     Reservation,
     ReservationExists,
@@ -26,8 +27,11 @@ class FakeStockRepository(AbstractStockRepository):
         self.reservations: dict[str, Reservation] = {}
 
     def set_on_hand(self, product_id: str, on_hand: int) -> StockItem:
-        current = self.items.get(product_id)
-        item = StockItem.counted(product_id, on_hand) if current is None else current.recount(on_hand)
+        # The adapter's conditional update: reserved units stay, available is recomputed.
+        reserved = self.items[product_id].reserved if product_id in self.items else 0
+        if on_hand < reserved:
+            raise OnHandBelowReserved(product_id, on_hand, reserved)
+        item = StockItem(product_id=product_id, on_hand=on_hand, reserved=reserved, available=on_hand - reserved)
         self.items[product_id] = item
         return item
 
@@ -67,7 +71,11 @@ class FakeStockRepository(AbstractStockRepository):
 
     def _change(self, changes) -> None:
         for change in changes:
-            self.items[change.product_id] = self.items[change.product_id].changed_by(change)
+            # The adapter's counter updates (ADD on each attribute).
+            item = self.items[change.product_id]
+            self.items[change.product_id] = StockItem(
+                product_id=item.product_id, on_hand=item.on_hand + change.on_hand,
+                reserved=item.reserved + change.reserved, available=item.available + change.available)
 
 
 class FakeCatalog(AbstractCatalog):

@@ -4,20 +4,22 @@ Each keeps the contract of what it stands in for:
 - FakeOrderRepository: the DynamoDB adapter's optimistic locking (a save succeeds only
   if the stored version is `order.version - 1`), its newest-first listing and its cursors
   (test_orders_repository.py runs the same tests against both).
-- FakeInventory: inventory/contracts.py, with real stock arithmetic (on hand, reserved,
-  available) and one reservation per order that only moves forward, so every command
-  is idempotent per order and a repeat answers as inventory.service documents.
-- FakePayments: payments/contracts.py and payments.service: one payment per order,
-  tokens as the simulated card processor reads them, a refund of an order never charged
-  failing the way the Lambda adapter reports a callee's error.
+- InProcessCatalog, InProcessInventory, InProcessPayments: not re-implementations of
+  those services' rules but products.service, inventory.service and payments.service
+  themselves, over their in-memory storage, failing the way the Lambda adapters
+  report a callee's error.
 """
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import TypeVar
 
-from inventory.contracts import InventoryCommandResult, StockLine
+from inventory import service as inventory_service
+from inventory.contracts import CommitStock, InventoryCommandResult, ReserveStock, StockLine
+from inventory.domain import DEFAULT_RESERVATION_TTL, Line, Reservation
 from orders.domain import Order, OrderModifiedConcurrently, OrderNotFound
 from orders.contracts import OrderCancelled, OrderCreated, OrderUpdated
 from orders.ports import (
@@ -25,14 +27,25 @@ from orders.ports import (
     AbstractEventPublisher,
     AbstractInventory,
     AbstractPayments,
+    outcome_of,
 )
 from orders.repository import AbstractOrderRepository, OrderPage
+from orders import service
 from orders.service import OrderServices
+from payments import service as payments_service
+from payments.commands import result_of
 from payments.contracts import ChargeOrder, PaymentResult
 from products.contracts import LookupProductsResult, ProductSnapshot
+from products import service as products_service
+from products.domain import Product
 from shared.money import Money
 from shared.errors import DependencyUnavailable, FieldError, InvalidInput
 from shared.pagination import decode_cursor, encode_cursor
+from tests.unit.fakes import FakeProductRepository
+from tests.unit.inventory_fakes import FakeStockRepository
+from tests.unit.payments_fakes import FakePaymentRepository, TestCardProcessor
+
+T = TypeVar("T")
 
 
 class FakeOrderRepository(AbstractOrderRepository):
@@ -87,6 +100,9 @@ class FakeOrderRepository(AbstractOrderRepository):
         last = items[-1] if len(items) == limit else None
         return OrderPage(items, encode_cursor(_key_of(last)) if last else None)
 
+    def get_each(self, order_ids: list[str]) -> dict[str, Order | Exception]:
+        return {order_id: outcome_of(lambda order_id=order_id: self.get(order_id)) for order_id in order_ids}
+
     def put(self, order: Order) -> Order:
         """Store an order as it is, whatever is stored: the state a test starts from."""
         self.orders[order.id] = order
@@ -102,157 +118,153 @@ def _key_of(order: Order) -> dict:
             "created_key": {"S": _created_key(order)}}
 
 
-class FakeCatalog(AbstractCatalog):
+class InProcessCatalog(AbstractCatalog):
+    """The catalog's own lookup (products.service) over its in-memory repository, behind
+    the port orders uses: what LambdaCatalog reaches when deployed, without the invoke.
+    `lookups` lists the ids of every call."""
+
     def __init__(self, *products: ProductSnapshot) -> None:
-        self.products = {product.id: product for product in products}
+        self.repository = FakeProductRepository()
         self.lookups: list[list[str]] = []
+        for product in products:
+            self.put(product)
+
+    @property
+    def products(self) -> dict[str, ProductSnapshot]:
+        return {product.id: ProductSnapshot.model_validate(product, from_attributes=True)
+                for product in self.repository.products.values()}
+
+    def put(self, snapshot: ProductSnapshot) -> ProductSnapshot:
+        """A product in the catalog, as staff would have created it."""
+        now = datetime.now(timezone.utc)
+        self.repository.add(Product(**snapshot.model_dump(), created_at=now, updated_at=now, version=1))
+        return snapshot
 
     def add(self, product_id: str, amount: int, currency: str = "EUR") -> ProductSnapshot:
-        product = ProductSnapshot(id=product_id, sku=f"SKU-{product_id.upper()}",
-                                  name=f"Product {product_id}", price=Money(amount=amount, currency=currency))
-        self.products[product_id] = product
-        return product
+        return self.put(ProductSnapshot(id=product_id, sku=f"SKU-{product_id.upper()}", name=f"Product {product_id}",
+                                        price=Money(amount=amount, currency=currency)))
 
     def lookup(self, product_ids: list[str]) -> LookupProductsResult:
         self.lookups.append(list(product_ids))
-        asked = list(dict.fromkeys(product_ids))
-        return LookupProductsResult(
-            products=[self.products[p] for p in asked if p in self.products],
-            missing_product_ids=[p for p in asked if p not in self.products],
-        )
+        return callee(lambda: LookupProductsResult.of(*products_service.find_products(self.repository, product_ids)),
+                      "catalog")()
 
 
-@dataclass
-class Hold:
-    lines: dict[str, int]
-    status: str = "RESERVED"  # RESERVED -> RELEASED, RESERVED -> COMMITTED -> RESTOCKED
-
-
-class FakeInventory(AbstractInventory):
-    """Stock per product and one hold per order; `calls` lists every (action, order id)."""
+class InProcessInventory(AbstractInventory):
+    """Inventory's own service over its in-memory stock repository, behind the port orders
+    uses: what LambdaInventory reaches when deployed, without the invoke. Stock is counted
+    from `on_hand`; `calls` lists every (action, order id)."""
 
     def __init__(self, **on_hand: int) -> None:
-        self.on_hand: dict[str, int] = dict(on_hand)
-        self.reserved: dict[str, int] = {product_id: 0 for product_id in on_hand}
-        self.holds: dict[str, Hold] = {}
+        self.stock = FakeStockRepository()
+        for product_id, count in on_hand.items():
+            self.stock.set_on_hand(product_id, count)
         self.calls: list[tuple[str, str]] = []
 
+    @property
+    def on_hand(self) -> dict[str, int]:
+        return {product_id: item.on_hand for product_id, item in self.stock.items.items()}
+
+    @property
+    def reserved(self) -> dict[str, int]:
+        return {product_id: item.reserved for product_id, item in self.stock.items.items()}
+
+    @property
+    def holds(self) -> dict[str, Reservation]:
+        return self.stock.reservations
+
     def available(self, product_id: str) -> int:
-        return self.on_hand[product_id] - self.reserved[product_id]
+        return self.stock.get(product_id).available
 
     def count(self, action: str) -> int:
         return sum(1 for called, _ in self.calls if called == action)
 
     def reserve(self, order_id: str, lines: list[StockLine]) -> InventoryCommandResult:
-        self.calls.append(("reserve", order_id))
-        hold = self.holds.get(order_id)
-        if hold is not None:
-            # A repeat answers from what the first reserve left (inventory.service).
-            return self._result(order_id, {"COMMITTED": "RESERVED"}.get(hold.status, hold.status))
-        wanted: dict[str, int] = {}
-        for line in lines:
-            wanted[line.product_id] = wanted.get(line.product_id, 0) + line.quantity
-        unavailable = sorted(p for p, q in wanted.items() if p not in self.on_hand or self.available(p) < q)
-        if unavailable:
-            return self._result(order_id, "OUT_OF_STOCK", unavailable)
-        for product_id, quantity in wanted.items():
-            self.reserved[product_id] += quantity
-        self.holds[order_id] = Hold(wanted)
-        return self._result(order_id, "RESERVED")
+        held = [Line(product_id=line.product_id, quantity=line.quantity) for line in lines]
+        return self._call("reserve", order_id, lambda now: inventory_service.reserve(
+            self.stock, order_id, held, now=now, ttl=DEFAULT_RESERVATION_TTL))
 
     def release(self, order_id: str) -> InventoryCommandResult:
-        self.calls.append(("release", order_id))
-        return self._release(order_id)
+        return self._call("release", order_id,
+                          lambda now: inventory_service.release(self.stock, order_id, now=now))
 
     def commit(self, order_id: str) -> InventoryCommandResult:
-        self.calls.append(("commit", order_id))
-        hold = self.holds.get(order_id)
-        if hold is not None and hold.status == "COMMITTED":
-            return self._result(order_id, "COMMITTED")
-        if hold is None or hold.status != "RESERVED":
-            return self._result(order_id, "NOTHING_TO_DO")
-        for product_id, quantity in hold.lines.items():
-            self.on_hand[product_id] -= quantity
-            self.reserved[product_id] -= quantity
-        hold.status = "COMMITTED"
-        return self._result(order_id, "COMMITTED")
+        return self._call("commit", order_id, lambda now: inventory_service.commit(self.stock, order_id, now=now))
 
     def restock(self, order_id: str) -> InventoryCommandResult:
-        self.calls.append(("restock", order_id))
-        hold = self.holds.get(order_id)
-        if hold is not None and hold.status == "RESTOCKED":
-            return self._result(order_id, "RESTOCKED")
-        if hold is None or hold.status != "COMMITTED":
-            return self._result(order_id, "NOTHING_TO_DO")
-        for product_id, quantity in hold.lines.items():
-            self.on_hand[product_id] += quantity
-        hold.status = "RESTOCKED"
-        return self._result(order_id, "RESTOCKED")
+        return self._call("restock", order_id,
+                          lambda now: inventory_service.restock(self.stock, order_id, now=now))
+
+    # One command at a time: the Lambda adapter's one invoke per batch is shared.invocation's.
+    def reserve_each(self, commands: list[ReserveStock]) -> list[InventoryCommandResult | Exception]:
+        return [outcome_of(lambda c=c: self.reserve(c.order_id, list(c.lines))) for c in commands]
+
+    def commit_each(self, commands: list[CommitStock]) -> list[InventoryCommandResult | Exception]:
+        return [outcome_of(lambda c=c: self.commit(c.order_id)) for c in commands]
 
     def expire(self, order_id: str) -> None:
-        """What inventory's sweep does to a hold past its expiry: release it (not a call)."""
-        self._release(order_id)
+        """What inventory's sweep does to a hold past its expiry, a release (not a call)."""
+        inventory_service.release(self.stock, order_id, now=datetime.now(timezone.utc))
 
-    def _release(self, order_id: str) -> InventoryCommandResult:
-        hold = self.holds.get(order_id)
-        if hold is None or hold.status != "RESERVED":
-            return self._result(order_id, "NOTHING_TO_DO")
-        for product_id, quantity in hold.lines.items():
-            self.reserved[product_id] -= quantity
-        hold.status = "RELEASED"
-        return self._result(order_id, "RELEASED")
-
-    @staticmethod
-    def _result(order_id: str, outcome: str, unavailable: list[str] | None = None) -> InventoryCommandResult:
-        return InventoryCommandResult(order_id=order_id, outcome=outcome,
-                                      unavailable_product_ids=unavailable or [])
+    def _call(self, action: str, order_id: str,
+              command: Callable[[datetime], InventoryCommandResult]) -> InventoryCommandResult:
+        self.calls.append((action, order_id))
+        return callee(command, "inventory service")(datetime.now(timezone.utc))
 
 
-class FakePayments(AbstractPayments):
-    """One payment per order, `pay_<order id>`. Tokens: tok_visa captures, tok_declined is
-    declined (card_declined), tok_unavailable raises DependencyUnavailable, anything else
-    is declined as invalid_token."""
+class InProcessPayments(AbstractPayments):
+    """Payments' own service over its in-memory repository and the simulator's test cards
+    (`TestCardProcessor`), behind the port orders uses: what LambdaPayments reaches when
+    deployed, without the invoke."""
 
     def __init__(self) -> None:
-        self.payments: dict[str, PaymentResult] = {}
+        self.repository = FakePaymentRepository()
+        self.processor = TestCardProcessor()
         self.charge_calls: list[str] = []
         # The customer each order's charge named (payments keeps it for who may read the payment).
         self.customers: dict[str, str | None] = {}
         self.refund_calls: list[str] = []
-        self.refunded: list[str] = []
+
+    @property
+    def payments(self) -> dict[str, PaymentResult]:
+        return {order_id: result_of(payment) for order_id, payment in self.repository.payments.items()}
 
     @property
     def captured(self) -> list[str]:
         """Orders charged at the card processor (captured, refunded or not since)."""
-        return [order_id for order_id, p in self.payments.items() if p.decline_reason is None]
+        return [order_id for order_id, p in self.repository.payments.items() if p.decline_reason is None]
+
+    @property
+    def refunded(self) -> list[str]:
+        return [order_id for order_id, p in self.repository.payments.items() if p.status == "REFUNDED"]
 
     def charge(self, command: ChargeOrder) -> PaymentResult:
-        order_id, amount, payment_token = command.order_id, command.amount, command.payment_token
-        self.charge_calls.append(order_id)
-        self.customers[order_id] = command.customer_id
-        if order_id in self.payments:
-            return self.payments[order_id]
-        if payment_token == "tok_unavailable":
-            raise DependencyUnavailable("payments service")
-        decline_reason = {"tok_visa": None, "tok_declined": "card_declined"}.get(payment_token,
-                                                                                 "invalid_token")
-        payment = PaymentResult(payment_id=f"pay_{order_id}", order_id=order_id,
-                                status="DECLINED" if decline_reason else "CAPTURED",
-                                amount=amount, decline_reason=decline_reason)
-        self.payments[order_id] = payment
-        return payment
+        self.charge_calls.append(command.order_id)
+        self.customers[command.order_id] = command.customer_id
+        return callee(lambda: result_of(payments_service.charge_order(
+            self.repository, self.processor, order_id=command.order_id, customer_id=command.customer_id,
+            amount=command.amount, token=command.payment_token)), "payments service")()
+
+    def charge_each(self, commands: list[ChargeOrder]) -> list[PaymentResult | Exception]:
+        return [outcome_of(lambda c=c: self.charge(c)) for c in commands]
 
     def refund(self, order_id: str) -> PaymentResult:
         self.refund_calls.append(order_id)
-        payment = self.payments.get(order_id)
-        if payment is None:
-            # PaymentNotFound in the payments function: the invoke reports a FunctionError.
-            raise DependencyUnavailable("payments service")
-        if payment.status == "CAPTURED":
-            payment = payment.model_copy(update={"status": "REFUNDED"})
-            self.payments[order_id] = payment
-            self.refunded.append(order_id)
-        return payment
+        return callee(lambda: result_of(payments_service.refund_order(self.repository, self.processor, order_id)),
+                      "payments service")()
+
+
+def callee(command: Callable[..., T], dependency: str) -> Callable[..., T]:
+    """`command` as the Lambda adapters see it: any exception the callee raises comes back
+    as a FunctionError, which they report as DependencyUnavailable."""
+
+    def invoked(*args: object) -> T:
+        try:
+            return command(*args)
+        except Exception as error:
+            raise DependencyUnavailable(dependency) from error
+
+    return invoked
 
 
 @dataclass
@@ -289,13 +301,21 @@ class FakeEventPublisher(AbstractEventPublisher):
         self.published.append(event)
 
 
+def process_order(services: OrderServices, order_id: str) -> Order:
+    """One order through `service.process_orders`, as a batch of one; raise what it failed with."""
+    outcome = service.process_orders(services, [order_id])[order_id]
+    if isinstance(outcome, Exception):
+        raise outcome
+    return outcome
+
+
 def fake_services(orders: AbstractOrderRepository | None = None, **changes: object) -> OrderServices:
     """OrderServices wired to fakes (an empty catalog, no stock) unless given."""
     services = OrderServices(
         orders=orders or FakeOrderRepository(),
-        catalog=FakeCatalog(),
-        inventory=FakeInventory(),
-        payments=FakePayments(),
+        catalog=InProcessCatalog(),
+        inventory=InProcessInventory(),
+        payments=InProcessPayments(),
         events=FakeEventPublisher(),
     )
     return dataclasses.replace(services, **changes)

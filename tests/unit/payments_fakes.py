@@ -15,6 +15,9 @@ from payments.card_network import (
     ChargeOutcome,
     ProcessorUnavailable,
     RefundOutcome,
+    TOKEN_CAPTURED,
+    TOKEN_DECLINED,
+    TOKEN_UNAVAILABLE,
     RefundRejected,
 )
 from payments.repository import AbstractPaymentRepository
@@ -90,3 +93,17 @@ class FakeCardProcessor(AbstractCardProcessor):
         if self.outages > 0:
             self.outages -= 1
             raise ProcessorUnavailable()
+
+
+class TestCardProcessor(FakeCardProcessor):
+    """The simulated provider's test cards, in memory (SimulatedCardProcessor keeps its
+    records in DynamoDB): tok_visa captures, tok_declined is declined (card_declined),
+    tok_unavailable is an outage, anything else is declined as invalid_token."""
+
+    __test__ = False  # not a test class, whatever its name
+
+    def charge(self, idempotency_key: str, amount: Money, token: str) -> ChargeOutcome:
+        if token == TOKEN_UNAVAILABLE:
+            raise ProcessorUnavailable()
+        self.decline_reason = {TOKEN_CAPTURED: None, TOKEN_DECLINED: "card_declined"}.get(token, "invalid_token")
+        return super().charge(idempotency_key, amount, token)

@@ -9,6 +9,7 @@ import copy
 import importlib
 import json
 from datetime import datetime, timedelta, timezone
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,9 @@ import pytest
 from pydantic import ValidationError
 
 from inventory import commands, handlers, service
+from inventory.bootstrap import InventoryServices, create_services, override_services
 from inventory.domain import Line, Reservation
+from inventory.repository import DynamoDBStockRepository
 from shared.errors import DependencyUnavailable
 from infra.template import load_template, resources_of_type
 from tests.unit.callers import CUSTOMER, as_caller
@@ -31,11 +34,11 @@ SAMPLE_ORDER_ID = "7c9e6679-7425-40de-944b-e07fc1f90ae7"
 
 
 @pytest.fixture(autouse=True)
-def catalog(monkeypatch) -> FakeCatalog:
+def catalog() -> Iterator[FakeCatalog]:
     """The catalog SetStockFunction asks (through ProductLookupFunction when deployed)."""
     fake = FakeCatalog(SAMPLE_PRODUCT_ID, OTHER_PRODUCT_ID)
-    monkeypatch.setattr(handlers, "_catalog", lambda: fake)
-    return fake
+    with override_services(InventoryServices(stock=DynamoDBStockRepository(), catalog=fake)):
+        yield fake
 
 
 def stored_items(table_name: str) -> dict[str, dict]:
@@ -299,10 +302,9 @@ class UnavailableStockRepository(FakeStockRepository):
 
 
 @pytest.mark.parametrize("name", ["reserve", "release", "commit", "restock"])
-def test_an_outage_makes_the_command_fail_so_the_caller_retries(monkeypatch, name):
-    monkeypatch.setattr(commands, "stock", UnavailableStockRepository())
-
-    with pytest.raises(DependencyUnavailable):
+def test_an_outage_makes_the_command_fail_so_the_caller_retries(name):
+    with override_services(InventoryServices(stock=UnavailableStockRepository(), catalog=None)), \
+            pytest.raises(DependencyUnavailable):
         command(name)
 
 
@@ -314,8 +316,8 @@ def test_sweep_event_releases_expired_reservations_only(tables):
     now = datetime.now(timezone.utc)
     line = [Line(product_id=SAMPLE_PRODUCT_ID, quantity=1)]
     ttl = commands.RESERVATION_TTL
-    service.reserve(handlers.stock, "abandoned", line, now=now - timedelta(hours=1), ttl=ttl)
-    service.reserve(handlers.stock, "in-checkout", line, now=now, ttl=ttl)
+    service.reserve(create_services().stock, "abandoned", line, now=now - timedelta(hours=1), ttl=ttl)
+    service.reserve(create_services().stock, "in-checkout", line, now=now, ttl=ttl)
     assert stock_of() == (10, 2, 8)
 
     result = invoke("ReservationSweepFunction", sample_event("ReservationSweepFunction"))
@@ -324,7 +326,7 @@ def test_sweep_event_releases_expired_reservations_only(tables):
     assert result == {"released": 1, "order_ids": ["abandoned"]}
     assert again == {"released": 0, "order_ids": []}
     assert stock_of() == (10, 1, 9)
-    assert handlers.stock.get_reservation("in-checkout").status == "RESERVED"
+    assert create_services().stock.get_reservation("in-checkout").status == "RESERVED"
 
 
 def test_reservations_expire_after_the_configured_ttl():

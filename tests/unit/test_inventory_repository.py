@@ -8,9 +8,8 @@ from datetime import datetime, timedelta, timezone
 
 import boto3
 import pytest
-from pynamodb.exceptions import CancellationReason, TransactWriteError, VerboseClientError
 
-from inventory import repository, service
+from inventory import service
 from inventory.domain import (
     COMMIT,
     RELEASE,
@@ -20,8 +19,7 @@ from inventory.domain import (
     ReservationExists,
     StockNotFound,
 )
-from inventory.repository import DynamoDBStockRepository, is_contention, retry_conflicts
-from shared.errors import DependencyUnavailable
+from inventory.repository import DynamoDBStockRepository
 from tests.unit.inventory_fakes import FakeStockRepository
 
 NOW = datetime(2026, 11, 25, 14, 0, tzinfo=timezone.utc)
@@ -337,59 +335,3 @@ def test_only_reserved_reservations_are_in_the_expiry_index(tables, dynamodb_sto
     expected_purge = NOW + timedelta(minutes=1) + timedelta(days=30)
     assert released["purge_at"] == int(expected_purge.timestamp())
     assert [item["pk"]["S"] for item in indexed] == ["RESERVATION#held"]
-
-
-# ---------------------------------------------------------------- contention
-
-def cancelled(*codes: str | None) -> TransactWriteError:
-    """What PynamoDB raises when DynamoDB cancels a transaction, with one reason per item."""
-    reasons = [None if code is None else CancellationReason(code=code) for code in codes]
-    cause = VerboseClientError({"Error": {"Code": "TransactionCanceledException", "Message": "cancelled"}},
-                        "TransactWriteItems", cancellation_reasons=reasons)
-    return TransactWriteError("Failed to write transaction items", cause)
-
-
-def test_only_conflicts_without_a_failed_condition_are_contention():
-    assert is_contention(cancelled(None, "TransactionConflict"))
-    assert is_contention(cancelled("ThrottlingError"))
-    assert not is_contention(cancelled("ConditionalCheckFailed", "TransactionConflict"))
-    assert not is_contention(cancelled("ConditionalCheckFailed"))
-
-
-def test_a_write_losing_to_concurrent_ones_is_retried_until_it_wins():
-    outcomes = [cancelled(None, "TransactionConflict"), cancelled("TransactionConflict", None), "done"]
-    pauses: list[float] = []
-
-    def attempt():
-        outcome = outcomes.pop(0)
-        if isinstance(outcome, Exception):
-            raise outcome
-        return outcome
-
-    assert retry_conflicts(attempt, sleep=pauses.append) == "done"
-    assert len(pauses) == 2 and all(pause >= 0 for pause in pauses)
-
-
-def test_a_write_that_keeps_losing_becomes_dependency_unavailable():
-    attempts = []
-
-    def attempt():
-        attempts.append(1)
-        raise cancelled("TransactionConflict")
-
-    with pytest.raises(DependencyUnavailable):
-        retry_conflicts(attempt, sleep=lambda _: None)
-    assert len(attempts) == repository.CONFLICT_ATTEMPTS
-
-
-def test_a_failed_condition_is_not_retried():
-    attempts = []
-
-    def attempt():
-        attempts.append(1)
-        raise cancelled("ConditionalCheckFailed")
-
-    with pytest.raises(TransactWriteError):
-        retry_conflicts(attempt, sleep=lambda _: None)
-    assert len(attempts) == 1
-

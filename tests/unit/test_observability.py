@@ -18,9 +18,9 @@ from typing import Any
 
 import pytest
 
-from inventory import commands as inventory_commands
 from inventory.commands import handle_inventory_command
 from inventory import service as inventory_service
+from inventory.bootstrap import create_services as inventory_services
 from notifications.handlers import handle_order_updates
 from orders.cancel_order import cancel_order
 from orders.get_order import get_order
@@ -38,7 +38,7 @@ from shared import invocation
 from shared.observability import NAMESPACE, log_scope, logger, metrics
 from tests.unit.api_events import with_body, with_header, with_path_param
 from tests.unit.callers import CUSTOMER
-from tests.unit.order_fakes import FakeCatalog, FakeInventory, fake_services
+from tests.unit.order_fakes import InProcessCatalog, InProcessInventory, fake_services
 from tests.unit.test_orders_handlers import PRODUCT_ID, LambdaContext, call, sample
 
 CORRELATION_ID = "obs-corr-0001"
@@ -129,7 +129,7 @@ def lambdas(tables, monkeypatch) -> InProcessLambda:
     fake = InProcessLambda({"inventory-fn": handle_inventory_command,
                             "payments-fn": handle_payment_command})
     monkeypatch.setattr(invocation, "_lambda_client", lambda: fake)
-    inventory_commands.stock.set_on_hand(PRODUCT_ID, 10)
+    inventory_services().stock.set_on_hand(PRODUCT_ID, 10)
     return fake
 
 
@@ -137,7 +137,7 @@ def lambdas(tables, monkeypatch) -> InProcessLambda:
 def wired(tables, lambdas):
     """The orders service as deployed, but for the catalog and queues: the orders table
     (moto), and inventory and payments reached through their real command handlers."""
-    catalog = FakeCatalog(ProductSnapshot(id=PRODUCT_ID, sku="TSH-ORG-BLK-M", name="T-shirt",
+    catalog = InProcessCatalog(ProductSnapshot(id=PRODUCT_ID, sku="TSH-ORG-BLK-M", name="T-shirt",
                                           price=Money(amount=2499, currency="EUR")))
     services = fake_services(orders=DynamoDBOrderRepository(), catalog=catalog,
                              inventory=LambdaInventory("inventory-fn"), payments=LambdaPayments("payments-fn"))
@@ -234,8 +234,8 @@ def test_only_commands_that_declare_it_are_sent_the_correlation_id(lambdas, monk
 # ---------------------------------------------------------------- (c) nothing leaks
 
 def test_keys_of_one_record_do_not_reach_the_next_record_or_the_next_invocation(printed, tables):
-    services = fake_services(catalog=FakeCatalog(),
-                             inventory=FakeInventory(**{PRODUCT_ID: 10}))
+    services = fake_services(catalog=InProcessCatalog(),
+                             inventory=InProcessInventory(**{PRODUCT_ID: 10}))
     services.catalog.add(PRODUCT_ID, 1000)
     with override_services(services):
         first = service.place_order(services, CUSTOMER, lines=[service.RequestedLine(PRODUCT_ID, 1)],
@@ -300,8 +300,8 @@ def test_placing_an_order_emits_orders_placed(wired, printed):
 
 
 def test_a_batch_flushes_its_counts_once_and_each_failure_with_its_reason(printed, aws):
-    services = fake_services(catalog=FakeCatalog(),
-                             inventory=FakeInventory(**{PRODUCT_ID: 10, OTHER_PRODUCT: 1}))
+    services = fake_services(catalog=InProcessCatalog(),
+                             inventory=InProcessInventory(**{PRODUCT_ID: 10, OTHER_PRODUCT: 1}))
     services.catalog.add(PRODUCT_ID, 1000)
     services.catalog.add(OTHER_PRODUCT, 1000)
 

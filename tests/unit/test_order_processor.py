@@ -26,7 +26,7 @@ from orders.service import OrderServices
 from shared.errors import DependencyUnavailable
 from shared.queues import MAX_BACKOFF_SECONDS, backoff_seconds
 from tests.unit.callers import STAFF
-from tests.unit.order_fakes import FakeInventory, FakeOrderRepository, fake_services
+from tests.unit.order_fakes import FakeOrderRepository, InProcessInventory, fake_services, process_order
 from tests.unit.stored import stored_items
 
 EVENTS = Path(__file__).resolve().parents[2] / "events"
@@ -75,7 +75,7 @@ def services(aws) -> OrderServices:
     orders = FakeOrderRepository()
     for event in created_events("OrderProcessorFunction.batch-with-poison"):
         orders.put(pending_order_of(event))
-    wired = fake_services(orders=orders, inventory=FakeInventory(**{PRODUCT_ID: 10}))
+    wired = fake_services(orders=orders, inventory=InProcessInventory(**{PRODUCT_ID: 10}))
     with override_services(wired):
         yield wired
 
@@ -208,7 +208,7 @@ def test_a_batch_whose_every_record_fails_reports_each_record(services):
 def test_order_cancelled_sample_event_restocks_and_refunds(services):
     [cancelled] = [OrderCancelled.model_validate_json(r["body"])
                    for r in records("OrderProcessorFunction.order-cancelled")]
-    service.process_order(services, cancelled.order_id)
+    process_order(services, cancelled.order_id)
     service.cancel_order(services, STAFF, cancelled.order_id)
     assert services.inventory.on_hand[PRODUCT_ID] == 8
     assert cancelled.payment_id == services.orders.get(cancelled.order_id).payment_id

@@ -16,7 +16,6 @@ import pytest
 from pydantic import ValidationError
 
 from orders import place_order as place_order_function
-from orders import service
 from orders.adapters import LambdaCatalog
 from orders.api import OrderResponse
 from orders.bootstrap import create_services, override_services
@@ -33,7 +32,7 @@ from products.contracts import ProductSnapshot
 from shared.money import Money
 from tests.unit.api_events import with_body, with_header, with_path_param, with_query
 from tests.unit.callers import CUSTOMER, OTHER_CUSTOMER, STAFF, as_caller
-from tests.unit.order_fakes import FakeCatalog, FakeInventory, fake_services
+from tests.unit.order_fakes import InProcessCatalog, InProcessInventory, fake_services, process_order
 from tests.unit.stored import stored_items
 
 EVENTS = Path(__file__).resolve().parents[2] / "events"
@@ -88,11 +87,11 @@ def idempotency_records(tables) -> list[dict]:
 
 @pytest.fixture
 def services(tables) -> OrderServices:
-    catalog = FakeCatalog(ProductSnapshot(id=PRODUCT_ID, sku="TSH-ORG-BLK-M",
+    catalog = InProcessCatalog(ProductSnapshot(id=PRODUCT_ID, sku="TSH-ORG-BLK-M",
                                           name="Organic cotton T-shirt, black, M",
                                           price=Money(amount=2499, currency="EUR")))
     wired = fake_services(orders=DynamoDBOrderRepository(), catalog=catalog,
-                          inventory=FakeInventory(**{PRODUCT_ID: 10}))
+                          inventory=InProcessInventory(**{PRODUCT_ID: 10}))
     with override_services(wired):
         yield wired
 
@@ -168,10 +167,10 @@ def test_powertools_idempotency_records_the_response_in_the_orders_table(service
     assert 23 * 3600 < expires_in <= 24 * 3600
 
 
-class PeekingCatalog(FakeCatalog):
+class PeekingCatalog(InProcessCatalog):
     """A catalog that, when asked, runs `during` (the order is being placed at that moment)."""
 
-    def __init__(self, catalog: FakeCatalog, during) -> None:
+    def __init__(self, catalog: InProcessCatalog, during) -> None:
         super().__init__(*catalog.products.values())
         self.during = during
 
@@ -399,7 +398,7 @@ def test_get_order_answers_what_was_placed(services):
 
 def test_get_order_shows_the_outcome_of_processing(services):
     _, _, placed = place()
-    service.process_order(services, placed["id"])
+    process_order(services, placed["id"])
 
     _, _, body = read_order(placed["id"])
 
@@ -572,7 +571,7 @@ def test_cancel_a_pending_order_is_202_and_queues_the_compensation(services):
 def test_cancel_a_failed_order_is_409(services):
     payload = json.loads(sample("PlaceOrderFunction")["body"]) | {"payment_token": "tok_declined"}
     _, _, placed = place(with_body(sample("PlaceOrderFunction"), payload))
-    assert service.process_order(services, placed["id"]).status is OrderStatus.FAILED
+    assert process_order(services, placed["id"]).status is OrderStatus.FAILED
 
     status, _, body = cancel(placed["id"])
 

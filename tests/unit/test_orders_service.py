@@ -14,12 +14,13 @@ from shared.caller import Caller
 from shared.errors import DependencyUnavailable, InvalidInput
 from tests.unit.callers import CUSTOMER, OTHER_CUSTOMER, STAFF
 from tests.unit.order_fakes import (
-    FakeCatalog,
     FakeEventPublisher,
-    FakeInventory,
     FakeOrderRepository,
-    FakePayments,
+    InProcessCatalog,
+    InProcessInventory,
+    InProcessPayments,
     fake_services,
+    process_order,
 )
 
 S = OrderStatus
@@ -28,11 +29,11 @@ USER = CUSTOMER.user_id
 
 @pytest.fixture
 def services() -> OrderServices:
-    catalog = FakeCatalog()
+    catalog = InProcessCatalog()
     catalog.add("p1", 2499)
     catalog.add("p2", 100)
     catalog.add("usd", 500, currency="USD")
-    return fake_services(catalog=catalog, inventory=FakeInventory(p1=10, p2=5, usd=1))
+    return fake_services(catalog=catalog, inventory=InProcessInventory(p1=10, p2=5, usd=1))
 
 
 # Typed views of the fakes inside `services`.
@@ -40,11 +41,11 @@ def repo(services: OrderServices) -> FakeOrderRepository:
     return services.orders  # type: ignore[return-value]
 
 
-def stock(services: OrderServices) -> FakeInventory:
+def stock(services: OrderServices) -> InProcessInventory:
     return services.inventory  # type: ignore[return-value]
 
 
-def payments(services: OrderServices) -> FakePayments:
+def payments(services: OrderServices) -> InProcessPayments:
     return services.payments  # type: ignore[return-value]
 
 
@@ -162,7 +163,7 @@ def test_each_placed_order_is_a_new_order(services):
 def test_process_order_confirms_reserves_once_and_charges_once(services):
     order = place(services, ("p1", 2))
 
-    processed = service.process_order(services, order.id)
+    processed = process_order(services, order.id)
 
     assert (processed.status, processed.payment_id, processed.version) == (S.CONFIRMED, f"pay_{order.id}", 3)
     assert repo(services).get(order.id) == processed
@@ -180,7 +181,7 @@ def test_process_order_confirms_reserves_once_and_charges_once(services):
 def test_process_order_out_of_stock_fails_without_charging(services):
     order = place(services, ("p1", 2), ("p2", 6))
 
-    processed = service.process_order(services, order.id)
+    processed = process_order(services, order.id)
 
     assert processed.status is S.FAILED
     assert processed.status_reason == "out of stock: p2"
@@ -193,7 +194,7 @@ def test_process_order_out_of_stock_fails_without_charging(services):
 def test_process_order_declined_fails_and_releases_the_stock(services):
     order = place(services, ("p1", 2), token="tok_declined")
 
-    processed = service.process_order(services, order.id)
+    processed = process_order(services, order.id)
 
     assert processed.status is S.FAILED
     assert processed.status_reason == "payment declined: card_declined"
@@ -207,7 +208,7 @@ def test_process_order_with_payments_down_raises_and_keeps_the_stock_held(servic
     order = place(services, ("p1", 2), token="tok_unavailable")
 
     with pytest.raises(DependencyUnavailable):
-        service.process_order(services, order.id)
+        process_order(services, order.id)
 
     stored = repo(services).get(order.id)
     assert (stored.status, stored.version) == (S.RESERVED, 2)
@@ -216,7 +217,7 @@ def test_process_order_with_payments_down_raises_and_keeps_the_stock_held(servic
 
     # The redelivery goes straight to the charge: the stock is not reserved again.
     with pytest.raises(DependencyUnavailable):
-        service.process_order(services, order.id)
+        process_order(services, order.id)
     assert stock(services).count("reserve") == 1
     assert_stock(services, "p1", on_hand=10, reserved=2)
 
@@ -224,7 +225,7 @@ def test_process_order_with_payments_down_raises_and_keeps_the_stock_held(servic
 def test_process_order_three_times_reserves_once_and_charges_once(services):
     order = place(services, ("p1", 2))
 
-    results = [service.process_order(services, order.id) for _ in range(3)]
+    results = [process_order(services, order.id) for _ in range(3)]
 
     assert {r.status for r in results} == {S.CONFIRMED}
     assert stock(services).count("reserve") == 1
@@ -236,9 +237,9 @@ def test_process_order_three_times_reserves_once_and_charges_once(services):
 @pytest.mark.parametrize("token", ["tok_visa", "tok_declined"])
 def test_a_terminal_order_redelivered_republishes_the_same_order_updated(services, token):
     order = place(services, ("p1", 2), token=token)
-    service.process_order(services, order.id)
+    process_order(services, order.id)
 
-    service.process_order(services, order.id)
+    process_order(services, order.id)
 
     first, again = events(services).updated
     assert again.event_id == first.event_id
@@ -250,11 +251,11 @@ def test_a_redelivery_after_the_outcome_was_saved_but_not_published_publishes_it
     order = place(services, ("p1", 2))
     events(services).unavailable = True
     with pytest.raises(DependencyUnavailable):
-        service.process_order(services, order.id)
+        process_order(services, order.id)
     assert repo(services).get(order.id).status is S.CONFIRMED
 
     events(services).unavailable = False
-    service.process_order(services, order.id)
+    process_order(services, order.id)
 
     [updated] = events(services).updated
     assert (updated.status, updated.event_id) == (S.CONFIRMED, f"{order.id}:3")
@@ -263,7 +264,7 @@ def test_a_redelivery_after_the_outcome_was_saved_but_not_published_publishes_it
 
 def test_process_order_of_an_unknown_order_raises_not_found(services):
     with pytest.raises(OrderNotFound):
-        service.process_order(services, "missing")
+        process_order(services, "missing")
 
 
 def test_a_concurrent_worker_that_reserved_first_is_followed(services):
@@ -276,7 +277,7 @@ def test_a_concurrent_worker_that_reserved_first_is_followed(services):
 
     once_before_save(services, other_worker_reserves)
 
-    processed = service.process_order(services, order.id)
+    processed = process_order(services, order.id)
 
     assert (processed.status, processed.version) == (S.CONFIRMED, 3)
     assert repo(services).get(order.id) == processed
@@ -287,9 +288,9 @@ def test_a_concurrent_worker_that_reserved_first_is_followed(services):
 
 def test_a_concurrent_worker_that_finished_first_wins(services):
     order = place(services, ("p1", 2))
-    once_before_save(services, lambda _: service.process_order(services, order.id))
+    once_before_save(services, lambda _: process_order(services, order.id))
 
-    processed = service.process_order(services, order.id)
+    processed = process_order(services, order.id)
 
     assert processed == repo(services).get(order.id)
     assert (processed.status, processed.version) == (S.CONFIRMED, 3)
@@ -303,7 +304,7 @@ def test_cancelled_while_charging_refunds_the_capture_and_restocks(services):
     once_before_save(services, lambda _: service.cancel_order(services, CUSTOMER, order.id),
                      when=lambda saving: saving.status is S.CONFIRMED)
 
-    processed = service.process_order(services, order.id)
+    processed = process_order(services, order.id)
 
     assert processed.status is S.CANCELLED
     assert repo(services).get(order.id).status is S.CANCELLED
@@ -323,7 +324,7 @@ def test_cancelled_while_reserving_gives_the_stock_back(services):
     order = place(services, ("p1", 2))
     once_before_save(services, lambda _: service.cancel_order(services, CUSTOMER, order.id))
 
-    processed = service.process_order(services, order.id)
+    processed = process_order(services, order.id)
 
     assert processed.status is S.CANCELLED
     assert payments(services).charge_calls == []
@@ -335,7 +336,7 @@ def test_cancelled_while_a_declined_charge_is_recorded_refunds_nothing(services)
     once_before_save(services, lambda _: service.cancel_order(services, CUSTOMER, order.id),
                      when=lambda saving: saving.status is S.FAILED)
 
-    processed = service.process_order(services, order.id)
+    processed = process_order(services, order.id)
 
     assert processed.status is S.CANCELLED
     assert payments(services).refund_calls == []
@@ -425,7 +426,7 @@ def processed_to(services: OrderServices, status: OrderStatus) -> Order:
     order = place(services, ("p1", 2), token=token)
     if status is not S.PENDING:
         try:
-            service.process_order(services, order.id)
+            process_order(services, order.id)
         except DependencyUnavailable:
             pass
     if status is S.CANCELLED:
@@ -506,7 +507,7 @@ def test_staff_cancel_any_order(services):
 def test_the_charge_names_the_orders_customer(services):
     order = place(services)
 
-    service.process_order(services, order.id)
+    process_order(services, order.id)
 
     assert payments(services).customers == {order.id: CUSTOMER.user_id}
 
@@ -560,11 +561,11 @@ def test_a_hold_that_expired_before_the_order_recorded_it_fails_the_order(servic
     order = place(services, ("p1", 2))
     repo(services).before_save = lambda _: (_ for _ in ()).throw(DependencyUnavailable("orders table"))
     with pytest.raises(DependencyUnavailable):
-        service.process_order(services, order.id)
+        process_order(services, order.id)
     repo(services).before_save = None
     stock(services).expire(order.id)
 
-    processed = service.process_order(services, order.id)
+    processed = process_order(services, order.id)
 
     assert processed.status is S.FAILED
     assert processed.status_reason == "stock reservation expired"
@@ -576,10 +577,10 @@ def test_a_hold_that_expired_while_payments_were_down_refunds_and_fails(services
     order = place(services, ("p1", 2), token="tok_visa")
     services.payments = FakeUnavailableOnce()
     with pytest.raises(DependencyUnavailable):
-        service.process_order(services, order.id)
+        process_order(services, order.id)
     stock(services).expire(order.id)
 
-    processed = service.process_order(services, order.id)
+    processed = process_order(services, order.id)
 
     assert processed.status is S.FAILED
     assert processed.status_reason == "stock reservation expired"
@@ -589,7 +590,7 @@ def test_a_hold_that_expired_while_payments_were_down_refunds_and_fails(services
     assert [e.status for e in events(services).updated] == [S.FAILED]
 
 
-class FakeUnavailableOnce(FakePayments):
+class FakeUnavailableOnce(InProcessPayments):
     """Payments that are down for the first charge only."""
 
     def charge(self, command):
@@ -604,7 +605,7 @@ class FakeUnavailableOnce(FakePayments):
 
 def test_place_process_cancel_compensate_leaves_nothing_behind(services):
     order = place(services, ("p1", 3), ("p2", 5))
-    service.process_order(services, order.id)
+    process_order(services, order.id)
     assert_stock(services, "p2", on_hand=0, reserved=0)
 
     service.cancel_order(services, CUSTOMER, order.id)

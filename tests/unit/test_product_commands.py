@@ -8,12 +8,11 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from products import service as products_service
 from products.contracts import LookupProductsResult
-from products.domain import Product, ProductNotFound
-from shared.money import Money
 from products.commands import lookup_products
-from products.repository import AbstractProductRepository, DynamoDBProductRepository, ProductPage
+from products.domain import Product
+from products.repository import DynamoDBProductRepository
+from shared.money import Money
 
 EVENTS = Path(__file__).resolve().parents[2] / "events"
 NOW = datetime(2026, 11, 25, 14, 0, tzinfo=timezone.utc)
@@ -77,42 +76,6 @@ def test_get_many_reads_only_products(products):
     found = products.get_many(["p2", "SKU-1", "p1", "p2", "missing"])
 
     assert sorted(found, key=lambda p: p.id) == [first, second]
-
-
-class ProductsByGet(AbstractProductRepository):
-    """Only `get`: find_products then runs on the port's default `get_many`."""
-
-    def __init__(self, *stored: Product) -> None:
-        self.stored = {p.id: p for p in stored}
-        self.asked: list[str] = []
-
-    def get(self, product_id: str) -> Product:
-        self.asked.append(product_id)
-        if product_id not in self.stored:
-            raise ProductNotFound(product_id)
-        return self.stored[product_id]
-
-    def add(self, product: Product) -> None:
-        raise NotImplementedError
-
-    def list(self, limit: int, cursor: str | None) -> ProductPage:
-        raise NotImplementedError
-
-    def replace(self, current: Product, updated: Product) -> None:
-        raise NotImplementedError
-
-    def remove(self, product: Product) -> None:
-        raise NotImplementedError
-
-
-def test_find_products_on_the_default_get_many():
-    repository = ProductsByGet(product("p1", "SKU-1"))
-
-    found, missing = products_service.find_products(repository, ["x", "p1", "x"])
-
-    assert [p.id for p in found] == ["p1"]
-    assert missing == ["x"]
-    assert repository.asked == ["x", "p1"]
 
 
 @pytest.mark.parametrize(
