@@ -2,8 +2,8 @@
 
 `sam build` runs `make build-<LogicalId>` of functions/Makefile for every function
 (Metadata: BuildMethod: makefile). These tests run the same targets into temporary
-directories and hold them to the template (every function has a target, of the service
-its Handler names) and to the code: each service ships exactly the modules of other
+directories and hold them to the template (each function ships the service its Handler
+names, which the Makefile reads from the template) and to the code: each service ships exactly the modules of other
 packages it imports (read from the source), and each function's handler module imports
 from its package alone (every module it loads, it loads at import). A module missing from
 a package would otherwise fail only on a deployed function's first call.
@@ -105,15 +105,17 @@ def test_every_function_is_built_by_the_makefile_from_the_functions_directory():
         assert "CodeUri" not in resource["Properties"], function
 
 
-def test_the_makefile_puts_each_function_in_the_service_its_handler_names():
-    services = _make_variable("SERVICES")
-    assert sorted(services) == sorted({_service(function) for function in FUNCTIONS})
-    listed = {function: service for service in services for function in _make_variable(service)}
-    assert listed == {function: _service(function) for function in FUNCTIONS}
+def test_a_function_the_template_does_not_name_is_refused(tmp_path):
+    """The Makefile reads each function's service from the template: nothing to list here,
+    and a name the template lacks fails the build instead of shipping nothing."""
+    refused = subprocess.run(["make", "-s", "-f", str(MAKEFILE), "build-NoSuchFunction"], cwd=FUNCTIONS_DIR,
+                             env={**os.environ, "ARTIFACTS_DIR": str(tmp_path)}, capture_output=True, text=True)
+    assert refused.returncode != 0
+    assert "names no Handler for NoSuchFunction" in refused.stderr
 
 
 def test_each_service_ships_exactly_what_it_imports_of_other_packages():
-    for service in _make_variable("SERVICES"):
+    for service in sorted({_service(function) for function in FUNCTIONS}):
         assert set(_make_variable(f"{service}_USES")) == _uses(service), service
 
 
