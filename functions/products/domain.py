@@ -57,6 +57,19 @@ class ProductModifiedConcurrently(Conflict):
         super().__init__(f"Product {product_id} was modified concurrently, retry the request")
 
 
+class ProductDetails(BaseModel):
+    """What staff say about a product: the one list of its editable fields (a new field
+    goes here, in ProductChanges and in the repository's entry; requests and responses
+    take it from here)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    sku: Sku
+    name: ProductName
+    description: Description = ""
+    price: Money
+
+
 class ProductChanges(BaseModel):
     """A partial update: only the fields that are set change."""
 
@@ -68,36 +81,19 @@ class ProductChanges(BaseModel):
     price: Money | None = None
 
 
-class Product(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
+class Product(ProductDetails):
     id: str
-    sku: Sku
-    name: ProductName
-    description: Description = ""
-    price: Money
     created_at: datetime
     updated_at: datetime
     version: int = Field(ge=1)
 
     @classmethod
-    def create(cls, sku: str, name: str, description: str, price: Money) -> Product:
+    def create(cls, details: ProductDetails) -> Product:
         now = _now()
-        return cls(
-            id=str(uuid.uuid4()),
-            sku=sku,
-            name=name,
-            description=description,
-            price=price,
-            created_at=now,
-            updated_at=now,
-            version=1,
-        )
+        return cls(id=str(uuid.uuid4()), **dict(details), created_at=now, updated_at=now, version=1)
 
     def apply(self, changes: ProductChanges) -> Product:
-        updates = changes.model_dump(exclude_none=True)
-        if "price" in updates:
-            updates["price"] = changes.price
+        updates = {name: value for name, value in changes if value is not None}
         return self.model_copy(update={**updates, "updated_at": _now(), "version": self.version + 1})
 
 

@@ -9,7 +9,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchem
 
 from products import service
 from products.bootstrap import create_services
-from products.domain import MAX_PRICE_CENTS, Description, Product, ProductChanges, ProductName, Sku
+from products.domain import MAX_PRICE_CENTS, Product, ProductChanges, ProductDetails
 from shared.http import ApiRequest, ApiResponse, lambda_endpoint
 from shared.money import Money
 from shared.pagination import PageQuery
@@ -42,22 +42,22 @@ class PriceRequest(Money):
         return Money(amount=self.amount, currency=self.currency)
 
 
-class CreateProductRequest(BaseModel):
+class CreateProductRequest(ProductDetails):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
         "sku": "TSHIRT-RED-M", "name": "Red T-shirt, M", "description": "100% cotton",
         "price": {"amount": 1999, "currency": "EUR"},
     }]})
 
-    sku: Sku
-    name: ProductName
-    description: Description = ""
     price: PriceRequest
+
+    def details(self) -> ProductDetails:
+        return ProductDetails(**{**dict(self), "price": self.price.to_money()})
 
 
 class UpdateProductRequest(ProductChanges):
     price: PriceRequest | None = None  # type: ignore[assignment]
 
-    @field_validator("sku", "name", "description", "price", mode="before")
+    @field_validator("*", mode="before")
     @classmethod
     def _not_null(cls, value: object) -> object:
         # ProductChanges reads None as "unchanged": a null sent here would be ignored silently.
@@ -68,16 +68,21 @@ class UpdateProductRequest(ProductChanges):
     @model_validator(mode="after")
     def _changes_something(self) -> UpdateProductRequest:
         if not self.model_fields_set:
-            raise ValueError("at least one of sku, name, description, price must be given")
+            raise ValueError(f"at least one of {', '.join(type(self).model_fields)} must be given")
         return self
 
+    def changes(self) -> ProductChanges:
+        given = {name: getattr(self, name) for name in self.model_fields_set}
+        if self.price is not None:
+            given["price"] = self.price.to_money()
+        return ProductChanges(**given)
 
-class ProductResponse(BaseModel):
+
+class ProductResponse(ProductDetails):
+    # Every field is in every answer, defaults included: the document says so.
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
+
     id: str
-    sku: str
-    name: str
-    description: str
-    price: Money
     created_at: datetime
     updated_at: datetime
 
@@ -94,10 +99,7 @@ class ProductPageResponse(BaseModel):
 @lambda_endpoint(body=CreateProductRequest, responses={201: ProductResponse}, errors=(403, 409))
 def create_product(request: ApiRequest) -> ApiResponse:
     body = request.parse_body(CreateProductRequest)
-    product = service.create_product(
-        create_services().products, request.authenticated(), sku=body.sku, name=body.name,
-        description=body.description, price=body.price.to_money(),
-    )
+    product = service.create_product(create_services().products, request.authenticated(), body.details())
     return ApiResponse(201, ProductResponse.of(product),
                        {"Location": f"/products/{product.id}"})
 
@@ -120,9 +122,7 @@ def list_products(request: ApiRequest) -> ApiResponse:
 
 @lambda_endpoint(body=UpdateProductRequest, responses={200: ProductResponse}, errors=(403, 404, 409))
 def update_product(request: ApiRequest) -> ApiResponse:
-    changes = request.parse_body(UpdateProductRequest)
-    if changes.price is not None:
-        changes = changes.model_copy(update={"price": changes.price.to_money()})
+    changes = request.parse_body(UpdateProductRequest).changes()
     product = service.update_product(create_services().products, request.authenticated(),
                                      request.path_params["product_id"], changes)
     return ApiResponse(200, ProductResponse.of(product))

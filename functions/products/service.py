@@ -4,17 +4,14 @@ Anyone with an API key reads the catalog; only staff change it, checked before a
 """
 from __future__ import annotations
 
-from products.domain import Product, ProductChanges
+from products.domain import Product, ProductChanges, ProductDetails
 from products.repository import AbstractProductRepository, ProductPage
 from shared.caller import Caller
-from shared.money import Money
 
 
-def create_product(
-    products: AbstractProductRepository, caller: Caller, *, sku: str, name: str, description: str, price: Money
-) -> Product:
+def create_product(products: AbstractProductRepository, caller: Caller, details: ProductDetails) -> Product:
     caller.require_staff()
-    product = Product.create(sku=sku, name=name, description=description, price=price)
+    product = Product.create(details)
     products.add(product)
     return product
 

@@ -15,7 +15,7 @@ import pytest
 from botocore.exceptions import EndpointConnectionError
 
 from health import handlers as health_handlers
-from products.domain import Product
+from products.domain import Product, ProductDetails
 from shared.money import Money
 from products.repository import DynamoDBProductRepository, ProductEntry, SkuClaim
 from shared.dynamodb import create_connection
@@ -164,7 +164,7 @@ def test_health_is_503_naming_every_unreachable_table(tables, dynamodb_down):
 
 def test_adapters_raise_dependency_unavailable_not_a_pynamodb_error(tables, dynamodb_down):
     products, users = DynamoDBProductRepository(), DynamoDBUserRepository()
-    product = Product.create(sku="X-1", name="X", description="", price=Money(amount=1, currency="EUR"))
+    product = Product.create(ProductDetails(sku="X-1", name="X", price=Money(amount=1, currency="EUR")))
     user = User.register("sub-1", email="ada@example.com", name="Ada")
 
     calls = {

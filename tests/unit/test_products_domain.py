@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from products.domain import MAX_PRICE_CENTS, Product, ProductChanges, Sku
+from products.domain import MAX_PRICE_CENTS, Product, ProductChanges, ProductDetails, Sku
 from products.handlers import PriceRequest
 from shared.money import Money
 
@@ -76,7 +76,7 @@ def test_sku_outside_the_pattern_is_rejected(sku):
 
 def test_product_sku_is_normalised_on_creation():
     price = Money(amount=1, currency="EUR")
-    product = Product.create(sku=" tsh-blk-m ", name="T-shirt", description="", price=price)
+    product = Product.create(ProductDetails(sku=" tsh-blk-m ", name="T-shirt", description="", price=price))
 
     assert product.sku == "TSH-BLK-M"
 
@@ -147,7 +147,7 @@ def test_money_rejects_unknown_fields_and_is_immutable():
 def test_new_product_starts_at_version_1_with_equal_timestamps():
     before = datetime.now(timezone.utc)
     price = Money(amount=5, currency="EUR")
-    product = Product.create(sku="wid-1", name=" Widget ", description="", price=price)
+    product = Product.create(ProductDetails(sku="wid-1", name=" Widget ", description="", price=price))
     after = datetime.now(timezone.utc)
 
     assert product.version == 1
@@ -159,7 +159,7 @@ def test_new_product_starts_at_version_1_with_equal_timestamps():
 
 def test_every_new_product_gets_its_own_id():
     price = Money(amount=5, currency="EUR")
-    ids = {Product.create(sku=f"S{n}", name="x", description="", price=price).id for n in range(20)}
+    ids = {Product.create(ProductDetails(sku=f"S{n}", name="x", price=price)).id for n in range(20)}
 
     assert len(ids) == 20
 

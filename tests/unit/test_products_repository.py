@@ -7,6 +7,7 @@ from products.domain import (
     Money,
     Product,
     ProductChanges,
+    ProductDetails,
     ProductModifiedConcurrently,
     ProductNotFound,
     SkuAlreadyExists,
@@ -23,7 +24,7 @@ def products(tables) -> DynamoDBProductRepository:
 
 
 def new_product(sku: str = "WID-1", name: str = "Widget") -> Product:
-    return Product.create(sku=sku, name=name, description="", price=EUR_20)
+    return Product.create(ProductDetails(sku=sku, name=name, description="", price=EUR_20))
 
 
 def stored_items(tables) -> dict[str, dict]:
@@ -31,8 +32,8 @@ def stored_items(tables) -> dict[str, dict]:
 
 
 def test_added_product_reads_back_unchanged(products):
-    product = Product.create(sku="wid-1", name="Widget", description="Blue and round",
-                             price=Money(amount=1999, currency="USD"))
+    product = Product.create(ProductDetails(sku="wid-1", name="Widget", description="Blue and round",
+                             price=Money(amount=1999, currency="USD")))
 
     products.add(product)
 

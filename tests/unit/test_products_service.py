@@ -8,6 +8,7 @@ from products.domain import (
     Money,
     Product,
     ProductChanges,
+    ProductDetails,
     ProductModifiedConcurrently,
     ProductNotFound,
     SkuAlreadyExists,
@@ -25,13 +26,12 @@ def products() -> FakeProductRepository:
 
 
 def create(products: FakeProductRepository, sku: str = "wid-1", name: str = "Widget") -> Product:
-    return service.create_product(products, STAFF, sku=sku, name=name, description="", price=EUR_20)
+    return service.create_product(products, STAFF, ProductDetails(sku=sku, name=name, price=EUR_20))
 
 
 def test_create_product_stores_and_returns_the_new_product(products):
-    product = service.create_product(
-        products, STAFF, sku="wid-1", name="Widget", description="Blue", price=Money(amount=1999, currency="EUR")
-    )
+    product = service.create_product(products, STAFF, ProductDetails(
+        sku="wid-1", name="Widget", description="Blue", price=Money(amount=1999, currency="EUR")))
 
     assert products.products == {product.id: product}
     assert (product.sku, product.name, product.description) == ("WID-1", "Widget", "Blue")
@@ -159,7 +159,7 @@ def test_delete_does_not_remove_a_concurrently_changed_product():
 
 def test_a_customer_may_not_create_products_and_nothing_is_stored(products):
     with pytest.raises(Forbidden) as raised:
-        service.create_product(products, CUSTOMER, sku="wid-1", name="Widget", description="", price=EUR_20)
+        service.create_product(products, CUSTOMER, ProductDetails(sku="wid-1", name="Widget", price=EUR_20))
 
     assert raised.value.code == "forbidden"
     assert products.products == {} and products.sku_owners == {}
