@@ -160,7 +160,7 @@ def fit_to_emulator(stack: DeployedStack) -> None:
     the usage plans' method throttles, and a concurrency fitted to one machine's cores."""
     enforce_method_throttles(stack)
     cap_emulator_concurrency(stack)
-    start_capped_workers(stack)
+    start_saga_workers(stack)
 
 
 def enforce_method_throttles(stack: DeployedStack) -> None:
@@ -212,20 +212,25 @@ def cap_emulator_concurrency(stack: DeployedStack) -> None:
         lambda_client.put_function_concurrency(FunctionName=stack.outputs[output], ReservedConcurrentExecutions=limit)
 
 
-# The capped workers of the catalog's lookup and of inventory, started at deploy: the first orders
-# of a burst would otherwise wait for them to start while every PlaceOrder worker is
-# starting too (on 2 cores, past the callers' wait). Each is a command that changes
-# nothing: a read of an id no one has ("missing"), a release of an order no one placed
-# ("NOTHING_TO_DO"). (A pool of warm workers, as provisioned concurrency is on AWS.
-# Payments has no such command: a refund of an unknown order is an error, logged.)
+# The workers of the saga's functions, started at deploy: the first orders of a burst
+# would otherwise wait for them to start while every PlaceOrder worker is starting too
+# (on 2 cores, past the callers' wait, and seconds off each order's settling). Each is
+# invoked with what changes nothing: a read of an id no one has ("missing"), a release of
+# an order no one placed ("NOTHING_TO_DO"), an empty command batch, an SQS event with no
+# record. (A pool of warm workers, as provisioned concurrency is on AWS.)
 WARM_UP = {"ProductLookupFunctionName": {"product_ids": ["warm-up"]},
-           "InventoryReservationsFunctionName": {"action": "release", "order_id": "warm-up"}}
+           "InventoryReservationsFunctionName": {"action": "release", "order_id": "warm-up"},
+           "PaymentCommandsFunctionName": {"commands": []},
+           "OrderProcessorFunctionName": {"Records": []}}
+# The order processor is not capped (its SQS mapping runs a few batches at once): as many
+# of its workers are started as the mapping's first batches of a burst would start.
+WARM_WORKERS = {**EMULATOR_CONCURRENCY, "OrderProcessorFunctionName": 2}
 
 
-def start_capped_workers(stack: DeployedStack) -> None:
+def start_saga_workers(stack: DeployedStack) -> None:
     lambda_client = local_session(stack.endpoint).client("lambda")
     calls = [(stack.outputs[output], json.dumps(payload).encode())
-             for output, payload in WARM_UP.items() for _ in range(EMULATOR_CONCURRENCY[output])]
+             for output, payload in WARM_UP.items() for _ in range(WARM_WORKERS[output])]
     # All at once, so that each function starts as many workers as it may run.
     with ThreadPoolExecutor(len(calls)) as pool:
         answers = list(pool.map(lambda call: lambda_client.invoke(FunctionName=call[0], Payload=call[1]), calls))

@@ -86,6 +86,11 @@ def sqs_batch_consumer(
     )
 
     def handler(event: dict, context: Any) -> dict:
+        if not event.get("Records"):
+            # No record, nothing to fail (Powertools would refuse the event as not SQS's):
+            # a worker started ahead of the first batch (the local emulator's warm-up,
+            # infra/deploy.py) is invoked with such an event.
+            return {"batchItemFailures": []}
         # The metrics of the whole batch are flushed once, when the invocation ends.
         with invocation_scope():
             record_handler = prepare([SQSRecord(record) for record in event.get("Records", [])])

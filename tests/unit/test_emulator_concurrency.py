@@ -1,11 +1,12 @@
 """The local emulator's concurrency caps (infra/deploy.py) name functions the stack outputs."""
 from pydantic import TypeAdapter
 
-from infra.deploy import EMULATOR_CONCURRENCY, WARM_UP
+from infra.deploy import EMULATOR_CONCURRENCY, WARM_UP, WARM_WORKERS
 from inventory.contracts import InventoryCommand, ReleaseStock
 from products.contracts import LookupProducts
 from shared.invocation import INVOKE_TIMEOUT_SECONDS, THROTTLED_RETRY_SECONDS
 from infra.template import load_template, resources_of_type
+from tests.unit.stored import stored_items
 
 
 def test_every_capped_function_is_a_stack_output_naming_a_function():
@@ -30,7 +31,24 @@ def test_placing_an_order_fits_the_capped_catalog_lookup_in_its_timeout():
 
 
 def test_workers_warm_up_with_commands_their_contracts_accept():
-    assert set(WARM_UP) <= set(EMULATOR_CONCURRENCY)
+    assert set(WARM_UP) == set(WARM_WORKERS) >= set(EMULATOR_CONCURRENCY)
     LookupProducts.model_validate(WARM_UP["ProductLookupFunctionName"])
     release = TypeAdapter(InventoryCommand).validate_python(WARM_UP["InventoryReservationsFunctionName"])
     assert isinstance(release, ReleaseStock)  # changes nothing for an order that holds nothing
+
+
+def test_every_warmed_function_is_a_stack_output_naming_a_function():
+    outputs = load_template()["Outputs"]
+    functions = resources_of_type("AWS::Serverless::Function")
+    assert all(outputs[output]["Value"]["Ref"] in functions for output in WARM_UP)
+
+
+def test_payments_and_the_order_processor_answer_their_warm_up_with_nothing_done(tables):
+    from orders.processor import handle_order_events
+    from payments.commands import handle_payment_command
+
+    before = {name: stored_items(name) for name in tables.values()}
+
+    assert handle_payment_command(WARM_UP["PaymentCommandsFunctionName"], None) == {"results": []}
+    assert handle_order_events(WARM_UP["OrderProcessorFunctionName"], None) == {"batchItemFailures": []}
+    assert {name: stored_items(name) for name in tables.values()} == before
