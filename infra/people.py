@@ -18,14 +18,14 @@ people themselves.
 from __future__ import annotations
 
 import argparse
-import base64
 import json
 import os
 import secrets
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+
+import jwt
 
 from infra.deploy import LOCAL_STATE, DeployedStack, aws_session
 
@@ -74,7 +74,9 @@ class UserPool:
         result = self.client.initiate_auth(
             ClientId=self.app_client_id, AuthFlow="USER_PASSWORD_AUTH",
             AuthParameters={"USERNAME": email, "PASSWORD": password})["AuthenticationResult"]
-        return Person(email=email, password=password, user_id=_subject(result["IdToken"]),
+        # The token's `sub`, read without verifying: it came straight from the pool we asked.
+        subject = jwt.decode(result["IdToken"], options={"verify_signature": False})["sub"]
+        return Person(email=email, password=password, user_id=subject,
                       id_token=result["IdToken"], refresh_token=result["RefreshToken"])
 
     def new_person(self, email: str, *, staff: bool = False) -> Person:
@@ -83,16 +85,14 @@ class UserPool:
         return self.sign_in(email, password)
 
 
-def _subject(id_token: str) -> str:
-    """The token's `sub`, read without verifying: it came straight from the pool we asked."""
-    payload = id_token.split(".")[1]
-    claims: dict[str, Any] = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-    return claims["sub"]
+def saved_passwords(people_file: Path = PEOPLE_FILE) -> dict[str, str]:
+    """The demo people's passwords by email, as `demo_people` kept them (none yet: empty)."""
+    return json.loads(people_file.read_text()) if people_file.exists() else {}
 
 
 def demo_people(stack: DeployedStack, people_file: Path = PEOPLE_FILE) -> dict[str, Person]:
     """The demo customer and staff member, made (or their passwords set again) and signed in."""
-    saved = json.loads(people_file.read_text()) if people_file.exists() else {}
+    saved = saved_passwords(people_file)
     pool = UserPool(stack)
     people = {}
     for role, email in DEMO_PEOPLE.items():
@@ -121,8 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     email = DEMO_PEOPLE.get(args.who, args.who)
     password = args.password
     if password is None:
-        saved = json.loads(PEOPLE_FILE.read_text()) if PEOPLE_FILE.exists() else {}
-        password = saved.get(email)
+        password = saved_passwords(PEOPLE_FILE).get(email)
     if password is None:
         print(f"error: no password for {email}: give --password (PASSWORD=... with make)", file=sys.stderr)
         return 1
