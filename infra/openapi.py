@@ -279,15 +279,15 @@ def _success_response(status: int, body: Any, refs: dict) -> dict[str, Any]:
 
 
 def _error_schema() -> dict[str, Any]:
+    from shared.http import ERROR_CODES  # the boundary's own list: a new domain error is documented with it
+
     return {
         "type": "object",
         "title": "Error",
         "description": "Every error a function answers; `errors` only on 400",
         "properties": {
             "code": {"type": "string", "description": "Stable, machine-readable",
-                     "enum": ["invalid_request", "unauthenticated", "forbidden", "not_found", "conflict",
-                              "unprocessable", "unsupported_media_type", "dependency_unavailable",
-                              "internal_error"]},
+                     "enum": list(ERROR_CODES)},
             "message": {"type": "string"},
             "errors": {
                 "type": "array",

@@ -49,6 +49,10 @@ _STATUS_BY_ERROR: tuple[tuple[type[DomainError], int], ...] = (
     (UnsupportedMediaType, 415),
     (DependencyUnavailable, 503),
 )
+# What an exception no domain error covers is answered with (500, no details).
+INTERNAL_ERROR = "internal_error"
+# Every `code` an error body may carry (infra/openapi.py documents them).
+ERROR_CODES = (*(kind.code for kind, _ in _STATUS_BY_ERROR), INTERNAL_ERROR)
 # Every path parameter is an id (shared.text.Identifier): checked here, for every route.
 PATH_PARAMETER = TypeAdapter(Identifier)
 # On every answer of a function: browsers never guess a content type from the body.
@@ -258,7 +262,7 @@ def _lambda_handler(endpoint: Callable[[ApiRequest], ApiResponse]) -> LambdaHand
                 response = error_response(error)
             except Exception:
                 logger.exception("Unhandled error", extra={"method": request.method, "path": request.path})
-                response = ApiResponse(500, {"code": "internal_error", "message": "Internal server error"})
+                response = ApiResponse(500, {"code": INTERNAL_ERROR, "message": "Internal server error"})
             # One structured line per invocation: the access log, and MiniStack answers
             # ~50 ms faster for a handler that prints something.
             logger.info(
