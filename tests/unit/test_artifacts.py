@@ -94,8 +94,9 @@ def packages(tmp_path_factory) -> dict[str, Path]:
 
 
 def _files(directory: Path) -> set[str]:
-    return {str(path.relative_to(directory)) for path in directory.rglob("*") if path.is_file()}
-
+    """The package's files but the bytecode the build compiles from them."""
+    return {str(path.relative_to(directory)) for path in directory.rglob("*")
+            if path.is_file() and "__pycache__" not in path.parts}
 
 
 def test_every_function_is_built_by_the_makefile_from_the_functions_directory():
@@ -140,6 +141,32 @@ def test_copies_keep_the_sources_contents_and_modification_times(packages):
             copy, source = artifacts / name, FUNCTIONS_DIR / name
             assert copy.read_bytes() == source.read_bytes(), f"{function}: {name}"
             assert copy.stat().st_mtime_ns == source.stat().st_mtime_ns, f"{function}: {name}"
+
+
+def _bytecode(artifacts: Path) -> dict[str, bytes]:
+    return {str(path.relative_to(artifacts)): path.read_bytes() for path in artifacts.rglob("*.pyc")}
+
+
+def test_every_module_ships_compiled_for_the_runtime_and_checked_by_hash(packages):
+    """Lambda's /var/task is read-only: a module without its .pyc is compiled from source
+    on every cold start. Hash-based (PEP 552 flags 0b11), so the bytecode does not hang on
+    mtimes, which the package's zip does not keep exactly."""
+    for function, artifacts in packages.items():
+        modules = {path for path in artifacts.rglob("*.py")}
+        compiled = {path.parent.parent / (path.name.split(".")[0] + ".py")
+                    for path in artifacts.rglob("__pycache__/*.cpython-311.pyc")}
+        assert compiled == modules, function
+        for path in artifacts.rglob("*.pyc"):
+            assert int.from_bytes(path.read_bytes()[4:8], "little") == 0b11, path
+
+
+def test_an_unchanged_source_builds_the_same_package(packages, tmp_path):
+    """SAM names a package by a hash of its files: bytecode that differed build to build
+    would redeploy every function on every `make run`."""
+    function = "PlaceOrderFunction"
+    subprocess.run(["make", "-s", "-f", str(MAKEFILE), f"build-{function}"], cwd=FUNCTIONS_DIR,
+                   env={**os.environ, "ARTIFACTS_DIR": str(tmp_path)}, check=True)
+    assert _bytecode(tmp_path) == _bytecode(packages[function])
 
 
 # Runs isolated (-I: no current directory, no PYTHONPATH, no user site) with the package
