@@ -18,13 +18,17 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 )
 from botocore.config import Config
 
+from shared.aws_clients import create_client
+
 # Idempotency records live in the orders table (the service's own), next to the orders.
+# The client is made from the function's botocore session, which PynamoDB's share, not
+# from a boto3 session of Powertools' own (shared.aws_clients.session says why).
 _store = DynamoDBPersistenceLayer(
     table_name=os.environ["ORDERS_TABLE"],
     key_attr="pk",
     status_attr="idempotency_status",
     data_attr="idempotency_response",
-    boto_config=Config(connect_timeout=2, read_timeout=5, retries={"max_attempts": 2}),
+    boto3_client=create_client("dynamodb", Config(connect_timeout=2, read_timeout=5, retries={"max_attempts": 2})),
 )
 _config = IdempotencyConfig(
     # The key is hashed with the customer's id: two customers who happen to send the

@@ -9,12 +9,19 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
 
+import pynamodb.connection.base
 from pynamodb.connection import Connection
 from pynamodb.exceptions import PynamoDBException, TransactWriteError
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
+from shared import aws_clients
 from shared.errors import DependencyUnavailable
+
+# PynamoDB makes a botocore session of its own for every model (and thread), and takes no
+# session as a parameter: its factory is pointed at the function's one (see
+# shared.aws_clients.session for what each extra session costs a cold start).
+pynamodb.connection.base.get_session = aws_clients.session
 
 # Error codes that mean "DynamoDB could not serve us right now", as opposed to a bug
 # in our request (ValidationException) or a rule the caller broke (conditions).

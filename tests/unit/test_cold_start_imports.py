@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from infra.template import resources_of_type
+from infra.template import import_environment, resources_of_type
 
 FUNCTIONS = Path(__file__).resolve().parents[2] / "functions"
 FUNCTIONS_BY_ID = resources_of_type("AWS::Serverless::Function")
@@ -50,3 +50,44 @@ def test_no_handler_imports_what_its_function_does_not_carry_at_cold_start(modul
 @pytest.mark.parametrize("module", ["orders.get_order", "orders.list_my_orders", "orders.list_user_orders"])
 def test_reading_orders_does_not_import_the_order_use_cases(module):
     assert not {"orders.service", "orders.adapters"} & imported_by(module)
+
+
+# PlaceOrder's clients, made as its first request makes them: PynamoDB's for each of its
+# models and for transactions, the idempotency store's, the Lambda and SQS clients. Counts
+# the botocore sessions created in all.
+_SESSIONS_PROBE = r"""
+import json, sys
+import botocore.session
+made = []
+_init = botocore.session.Session.__init__
+def counting_init(self, *args, **kwargs):
+    made.append(self)
+    _init(self, *args, **kwargs)
+botocore.session.Session.__init__ = counting_init
+sys.path.insert(0, sys.argv[1])
+import orders.place_order
+from orders import idempotency, repository
+from shared import aws_clients, dynamodb, invocation
+from pynamodb.models import Model
+models = [value for value in vars(repository).values()
+          if isinstance(value, type) and issubclass(value, Model) and value is not Model]
+for model in models:
+    model._get_connection().connection.client
+dynamodb.create_connection().client
+invocation._lambda_client()
+aws_clients.sqs_client()
+print(json.dumps({"sessions": len(made), "models": len(models),
+                  "store": idempotency._store.client._endpoint.host}))
+"""
+
+
+def test_a_cold_place_order_reads_botocore_s_data_once():
+    """Each botocore session parses the endpoint data (1.2 MB of JSON) and each model again:
+    PynamoDB's and Powertools' clients are made from the function's one session."""
+    env = import_environment("PlaceOrderFunction")
+    finished = subprocess.run([sys.executable, "-c", _SESSIONS_PROBE, str(FUNCTIONS)], env=env,
+                              capture_output=True, text=True, check=True)
+    made = json.loads(finished.stdout)
+    assert made["models"] >= 1
+    assert made["store"] == env["AWS_ENDPOINT_URL"]
+    assert made["sessions"] == 1
