@@ -43,7 +43,8 @@ def test_every_warmed_function_is_a_stack_output_naming_a_function():
     assert all(outputs[output]["Value"]["Ref"] in functions for output in WARM_UP)
 
 
-def test_payments_and_the_order_processor_answer_their_warm_up_with_nothing_done(tables):
+def test_payments_and_the_sqs_consumers_answer_their_warm_up_with_nothing_done(tables):
+    from notifications.handlers import handle_order_updates
     from orders.processor import handle_order_events
     from payments.commands import handle_payment_command
 
@@ -51,4 +52,5 @@ def test_payments_and_the_order_processor_answer_their_warm_up_with_nothing_done
 
     assert handle_payment_command(WARM_UP["PaymentCommandsFunctionName"], None) == {"results": []}
     assert handle_order_events(WARM_UP["OrderProcessorFunctionName"], None) == {"batchItemFailures": []}
+    assert handle_order_updates(WARM_UP["NotificationsFunctionName"], None) == {"batchItemFailures": []}
     assert {name: stored_items(name) for name in tables.values()} == before
