@@ -6,7 +6,8 @@ lookups it invokes, the processor and the functions it invokes have not started 
 Each client retries as a careful client does (same Idempotency-Key, on 409 in progress or
 a dropped connection); no answer may be a 5xx, and every order must be confirmed. How long
 each took to settle after its answer is printed, not asserted (the project asserts no
-timings; the issue's goal is 10 s, and on a busy 2-core machine it is met in some runs only).
+timings; the goal is 10 s, and on a quiet 2-core machine the slowest order took 2.9-4.5 s
+in three runs: docs/emulator.md, row `ReservedConcurrentExecutions`).
 """
 from __future__ import annotations
 
