@@ -81,6 +81,18 @@ def reasons_to_deploy(
     return [f"{name} changed" for name in changed]
 
 
+def made_elsewhere(recorded: Deployed | None, endpoint: str) -> str | None:
+    """The endpoint a kept state was deployed on, when it is not `endpoint`.
+
+    MiniStack keys each SQS queue by its URL, scheme and port included, and its event
+    source mappings look a queue up by the URL of the port it runs on now: on another
+    port or scheme the queues still take messages and nothing ever reads them (every
+    order stays PENDING). A redeploy does not help: the queues are not recreated.
+    """
+    made_on = recorded.target.get("endpoint") if recorded else None
+    return made_on if made_on not in (None, endpoint) else None
+
+
 def load(path: Path) -> Deployed | None:
     try:
         raw = json.loads(path.read_text())

@@ -157,10 +157,12 @@ def deploy(
 
 def fit_to_emulator(stack: DeployedStack) -> None:
     """What the emulator needs after each deploy to behave as AWS does (docs/emulator.md):
-    the usage plans' method throttles, and a concurrency fitted to one machine's cores."""
+    the usage plans' method throttles, and a concurrency fitted to one machine's cores.
+    The throttles and caps are kept with the emulator's state; the warm workers are not
+    (`make run` starts them again after a restart that deploys nothing: infra/run.py)."""
     enforce_method_throttles(stack)
     cap_emulator_concurrency(stack)
-    start_saga_workers(stack)
+    start_warm_workers(stack)
 
 
 def enforce_method_throttles(stack: DeployedStack) -> None:
@@ -234,7 +236,7 @@ WARM_WORKERS = {**EMULATOR_CONCURRENCY, "OrderProcessorFunctionName": EMULATOR_B
                 "NotificationsFunctionName": EMULATOR_BATCHES_IN_FLIGHT}
 
 
-def start_saga_workers(stack: DeployedStack) -> None:
+def start_warm_workers(stack: DeployedStack) -> None:
     lambda_client = local_session(stack.endpoint).client("lambda")
     calls = [(stack.outputs[output], json.dumps(payload).encode())
              for output, payload in WARM_UP.items() for _ in range(WARM_WORKERS[output])]
@@ -286,11 +288,17 @@ def deploy_if_changed(
     """An emulator that reloaded its state from `state_dir` keeps the stack it had: deploy
     only when something SAM reads changed since (infra/changes.py)."""
     record = state_dir / "deployed.json"
-    target = {"stack": stack_name, "config_env": config_env}
+    recorded = changes.load(record)
+    made_on = changes.made_elsewhere(recorded, endpoint)
+    if made_on:
+        raise DeployError(f"the kept state ({state_dir}) was made on {made_on}, and the emulator's queues "
+                          f"answer only there: orders would never leave their queue on {endpoint}. "
+                          "Run on that port and scheme, or `make reset` to start empty.")
+    target = {"stack": stack_name, "config_env": config_env, "endpoint": endpoint}
     inputs = changes.fingerprint()
     saved = state_dir / "cloudformation.json"  # MiniStack writes it on every clean stop
     reasons = changes.reasons_to_deploy(
-        changes.load(record), target, inputs, stack_live=_stack_live(endpoint, stack_name),
+        recorded, target, inputs, stack_live=_stack_live(endpoint, stack_name),
         state_saved_at=saved.stat().st_mtime if saved.exists() else None,
     )
     if not reasons:

@@ -1,6 +1,8 @@
 """`make run`'s decision to build and deploy again, or to keep the stack the emulator reloaded."""
 from __future__ import annotations
 
+import pytest
+
 from infra import changes
 from infra.changes import Deployed, reasons_to_deploy
 
@@ -73,3 +75,24 @@ def test_the_record_round_trips_and_a_broken_one_counts_as_none(tmp_path):
     path.write_text("{not json")
     assert changes.load(path) is None
     assert changes.load(tmp_path / "absent.json") is None
+
+
+def test_a_state_kept_from_another_port_or_scheme_is_named_and_the_same_one_is_not():
+    recorded = Deployed(target={**TARGET, "endpoint": "https://127.0.0.1:4566"}, inputs=INPUTS, at=1000.0)
+    assert changes.made_elsewhere(recorded, "https://127.0.0.1:4570") == "https://127.0.0.1:4566"
+    assert changes.made_elsewhere(recorded, "http://127.0.0.1:4566") == "https://127.0.0.1:4566"
+    assert changes.made_elsewhere(recorded, "https://127.0.0.1:4566") is None
+    # Nothing recorded, or a record from before endpoints were: nothing to compare.
+    assert changes.made_elsewhere(None, "https://127.0.0.1:4570") is None
+    assert changes.made_elsewhere(RECORDED, "https://127.0.0.1:4570") is None
+
+
+def test_make_run_refuses_a_state_kept_from_another_endpoint_before_deploying(tmp_path, monkeypatch):
+    from infra import deploy
+
+    recorded = Deployed(target={**TARGET, "endpoint": "https://127.0.0.1:4566"}, inputs=INPUTS, at=1000.0)
+    changes.save(tmp_path / "deployed.json", recorded)
+    monkeypatch.setattr(deploy, "deploy", lambda *args, **kwargs: pytest.fail("deployed"))
+
+    with pytest.raises(deploy.DeployError, match=r"made on https://127.0.0.1:4566.*`make reset`"):
+        deploy.deploy_if_changed("https://127.0.0.1:4570", tmp_path)
