@@ -27,9 +27,10 @@ def session() -> botocore.session.Session:
     ours, PynamoDB's (shared.dynamodb) and Powertools' idempotency store (orders.idempotency).
 
     Each session reads botocore's endpoint data (1.2 MB of JSON) and each service's model
-    anew: with one session per library, a cold PlaceOrder parsed the endpoint data three
-    times and DynamoDB's model twice, a quarter of its first request's CPU. One per thread,
-    as PynamoDB keeps them: botocore's client creation is not thread-safe.
+    anew: with sessions of their own, a cold PlaceOrder made four (ours, PynamoDB's for its
+    model and for transactions, Powertools'), each parsing the endpoint data and three of
+    them DynamoDB's model, about a quarter of its first request's CPU. One per thread, as
+    PynamoDB keeps them: botocore's client creation is not thread-safe.
     """
     if getattr(_per_thread, "session", None) is None:
         _per_thread.session = botocore.session.get_session()
